@@ -1,0 +1,31 @@
+"""pytest entry for the integration tier: connects to the dedicated test site of a Frappe bench.
+
+Run from the bench's `sites/` folder, with the site in PROPERTY_CRM_TEST_SITE (tests/run.sh does this).
+"""
+
+import os
+
+import pytest
+
+
+def pytest_configure(config):
+	import frappe
+
+	site = os.environ.get("PROPERTY_CRM_TEST_SITE")
+	if not site:
+		raise pytest.UsageError("Set PROPERTY_CRM_TEST_SITE to the test site's name (see README).")
+	frappe.init(site=site, sites_path=os.getcwd())
+	frappe.connect()
+	frappe.flags.in_test = True
+	frappe.clear_cache()
+	for method in frappe.get_hooks("before_tests", app_name="property_crm"):
+		frappe.get_attr(method)()
+	frappe.db.commit()
+
+
+def pytest_unconfigure(config):
+	import frappe
+
+	if getattr(frappe.local, "db", None):
+		frappe.db.rollback()
+		frappe.destroy()

@@ -1,0 +1,50 @@
+app_name = "property_crm"
+app_title = "Property CRM"
+app_publisher = "Property CRM developers"
+app_description = "Customer management for property-management companies (物业客户管理) on ERPNext"
+app_email = "dev@property-crm.invalid"
+app_license = "MIT"
+
+# The org/repo form resolves offline; the bare name makes install-app look it up on GitHub.
+required_apps = ["frappe/erpnext"]
+
+# Frappe keeps the "auto-generated types" block of every controller up to date.
+export_python_type_annotations = True
+
+fixtures = [
+	{"dt": "Role", "filters": [["role_name", "like", "Property %"]]},
+]
+
+after_install = "property_crm.install.after_install"
+after_migrate = "property_crm.install.after_migrate"
+before_uninstall = "property_crm.install.before_uninstall"
+before_tests = "property_crm.tests.setup.before_tests"
+
+# Estate isolation for records that have no estate link of their own (User Permissions on
+# Property Estate already cover Property Building and Property Unit through their `estate` link).
+permission_query_conditions = {
+	"Property Owner": "property_crm.permissions.owner_query_conditions",
+}
+has_permission = {
+	"Property Owner": "property_crm.permissions.owner_has_permission",
+}
+
+# Personal data covered by Frappe's download/deletion requests (Personal Data Download/Deletion Request).
+user_data_fields = [
+	{
+		"doctype": "Property Owner",
+		"filter_by": "email",
+		"redact_fields": [
+			"full_name",
+			"mobile",
+			"id_number",
+			"date_of_birth",
+			"emergency_contact_name",
+			"emergency_contact_phone",
+			"notes",
+		],
+		"partial": 1,
+	},
+]
+
+standard_portal_menu_items = []

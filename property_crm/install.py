@@ -1,0 +1,37 @@
+"""Install, migrate and uninstall steps: custom fields on ERPNext doctypes and the Workflow files."""
+
+import frappe
+from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
+
+CUSTOM_FIELDS = {
+	"Customer": [
+		{
+			"fieldname": "property_owner",
+			"fieldtype": "Link",
+			"label": "Resident File",
+			"options": "Property Owner",
+			"insert_after": "customer_name",
+			"read_only": 1,
+			"no_copy": 1,
+			"search_index": 1,
+			"module": "Property CRM",
+		},
+	],
+}
+
+
+def after_install():
+	after_migrate()
+
+
+def after_migrate():
+	create_custom_fields(CUSTOM_FIELDS, update=True)
+
+
+def before_uninstall():
+	for doctype, fields in CUSTOM_FIELDS.items():
+		for field in fields:
+			name = frappe.db.get_value("Custom Field", {"dt": doctype, "fieldname": field["fieldname"]})
+			if name:
+				frappe.delete_doc("Custom Field", name, ignore_permissions=True, force=True)
+	frappe.clear_cache()

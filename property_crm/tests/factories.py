@@ -1,0 +1,140 @@
+"""Plain `make_*` factories shared by the integration tests. Every call makes fresh, uniquely named
+records, so tests never depend on each other's data or on run order."""
+
+import random
+from datetime import date
+from threading import Thread
+from unittest.mock import patch
+
+from werkzeug.test import Client
+
+import frappe
+from frappe.utils.password import update_password
+
+from property_crm.domain import demo
+from property_crm.tests.setup import TEST_COMPANY
+
+PASSWORD = "Pcrm-test-2026!"
+_rng = random.Random()
+
+
+def unique(prefix: str = "T") -> str:
+	return f"{prefix}{frappe.generate_hash(length=6).upper()}"
+
+
+def valid_mobile() -> str:
+	return demo.mobile(_rng)
+
+
+def valid_mainland_id(birth: date = date(1980, 5, 17)) -> str:
+	return demo.mainland_id(_rng, birth)
+
+
+def company() -> str:
+	return frappe.db.get_value("Company", TEST_COMPANY) or frappe.db.get_value("Company", {}, "name")
+
+
+def make_estate(code: str | None = None, **kwargs):
+	code = code or unique("E")
+	return frappe.get_doc(
+		{"doctype": "Property Estate", "estate_code": code, "estate_name": f"测试小区{code}", "company": company()}
+		| kwargs
+	).insert()
+
+
+def make_building(estate: str, building_no: str = "2", floors: int = 30, **kwargs):
+	return frappe.get_doc(
+		{"doctype": "Property Building", "estate": estate, "building_no": building_no, "floors": floors} | kwargs
+	).insert()
+
+
+def make_unit(building, unit_number: str = "1203", floor: int = 12, occupants=(), **kwargs):
+	return frappe.get_doc(
+		{
+			"doctype": "Property Unit",
+			"estate": building.estate,
+			"building": building.name,
+			"floor": floor,
+			"unit_number": unit_number,
+			"built_up_area": 98.5,
+			"inner_area": 80.2,
+			"occupants": list(occupants),
+		}
+		| kwargs
+	).insert()
+
+
+def make_owner(**kwargs):
+	return frappe.get_doc(
+		{
+			"doctype": "Property Owner",
+			"full_name": "张" + unique(""),
+			"gender": "Male",
+			"resident_type": "Owner",
+			"mobile": valid_mobile(),
+		}
+		| kwargs
+	).insert()
+
+
+def occupant(owner, relation: str = "Owner", **kwargs) -> dict:
+	return {"resident": owner.name, "relation": relation, "move_in": "2020-01-01"} | kwargs
+
+
+def make_user(roles: list[str], estates: list[str] = (), user_type: str = "System User") -> str:
+	email = f"{unique('u').lower()}@property-crm.invalid"
+	user = frappe.get_doc(
+		{
+			"doctype": "User",
+			"email": email,
+			"first_name": email.split("@")[0],
+			"user_type": user_type,
+			"send_welcome_email": 0,
+			"roles": [{"role": role} for role in roles],
+		}
+	)
+	user.flags.no_welcome_mail = True
+	user.insert(ignore_permissions=True)
+	update_password(email, PASSWORD)
+	for estate in estates:
+		frappe.get_doc(
+			{"doctype": "User Permission", "user": email, "allow": "Property Estate", "for_value": estate}
+		).insert(ignore_permissions=True)
+	return email
+
+
+class SiteClient:
+	"""Talks to the site through Frappe's real WSGI application (routing, session, permissions),
+	in its own thread so the request gets its own frappe.local and database connection, as a
+	browser's request would. Data the request must see has to be committed."""
+
+	def __init__(self, user: str | None = None, password: str = PASSWORD):
+		self.site = frappe.local.site
+		self.client = Client(frappe.get_attr("frappe.app.application"))
+		if user:
+			response = self.post("/api/method/login", {"usr": user, "pwd": password})
+			assert response.status_code == 200, response.text
+
+	def _run(self, method: str, path: str, **kwargs):
+		result = {}
+
+		def target():
+			with patch("frappe.app.get_site_name", return_value=self.site):
+				result["response"] = getattr(self.client, method)(path, **kwargs)
+
+		thread = Thread(target=target)
+		thread.start()
+		thread.join()
+		return result["response"]
+
+	def get(self, path: str, params: dict | None = None):
+		return self._run("get", path, query_string=params or {})
+
+	def post(self, path: str, data: dict | None = None):
+		return self._run("post", path, json=data or {})
+
+	def put(self, path: str, data: dict):
+		return self._run("put", path, json=data)
+
+	def delete(self, path: str):
+		return self._run("delete", path)

@@ -1,0 +1,141 @@
+"""Integrity of the app's JSON (DocTypes, fixtures, workspace) and its Chinese translations, without Frappe."""
+
+import ast
+import csv
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+APP = Path(__file__).resolve().parents[2] / "property_crm"
+MODULE = APP / "property_crm"
+DOCTYPE_FILES = sorted(MODULE.glob("doctype/*/*.json"))
+DOCTYPES = {json.loads(p.read_text())["name"]: json.loads(p.read_text()) for p in DOCTYPE_FILES if p.stem == p.parent.name}
+
+# DocTypes of Frappe and ERPNext v15 that our Link/Table fields may point at.
+HOST_DOCTYPES = {"Company", "User", "Holiday List", "Language", "Customer", "Contact", "Gender", "Item"}
+ROLES = {"Property Manager", "Property Customer Service", "Property Technician", "Property Accountant", "Property Resident"}
+
+
+def zh_catalogue() -> dict[str, str]:
+	with open(APP / "translations" / "zh.csv", encoding="utf-8", newline="") as fh:
+		return {row[0]: row[1] for row in csv.reader(fh) if row}
+
+
+def test_doctypes_found():
+	assert {"Property Estate", "Property Building", "Property Unit", "Property Owner"} <= set(DOCTYPES)
+
+
+@pytest.mark.parametrize("name", sorted(DOCTYPES))
+def test_doctype_folder_is_snake_case_with_controller(name):
+	folder = MODULE / "doctype" / name.lower().replace(" ", "_")
+	assert (folder / f"{folder.name}.json").exists()
+	assert (folder / f"{folder.name}.py").exists()
+
+
+@pytest.mark.parametrize("name", sorted(DOCTYPES))
+def test_links_point_at_existing_doctypes(name):
+	for field in DOCTYPES[name]["fields"]:
+		if field["fieldtype"] in ("Link", "Table", "Table MultiSelect"):
+			target = field["options"]
+			assert target in DOCTYPES or target in HOST_DOCTYPES, f"{name}.{field['fieldname']} -> {target}"
+		if field["fieldtype"] in ("Table", "Table MultiSelect"):
+			assert DOCTYPES[field["options"]].get("istable"), f"{field['options']} must be a child table"
+
+
+@pytest.mark.parametrize("name", sorted(DOCTYPES))
+def test_field_order_and_names(name):
+	meta = DOCTYPES[name]
+	names = [f["fieldname"] for f in meta["fields"]]
+	assert names == meta["field_order"]
+	assert len(names) == len(set(names))
+	for fieldname in names:
+		assert re.fullmatch(r"[a-z][a-z0-9_]*", fieldname), fieldname
+		assert fieldname not in {"owner", "name", "creation", "modified", "idx", "parent", "docstatus"}
+
+
+@pytest.mark.parametrize("name", sorted(n for n, d in DOCTYPES.items() if not d.get("istable")))
+def test_permissions_follow_the_role_matrix(name):
+	meta = DOCTYPES[name]
+	assert meta.get("track_changes") == 1
+	perms = meta["permissions"]
+	assert {p["role"] for p in perms} <= ROLES
+	assert "Property Resident" not in {p["role"] for p in perms}, "residents have nothing in the desk"
+	deleters = {p["role"] for p in perms if p.get("delete")}
+	assert deleters == {"Property Manager"}
+	exporters = {p["role"] for p in perms if p.get("export")}
+	assert exporters <= {"Property Manager"}
+
+
+def test_id_fields_level_one_for_managers_only():
+	owner = DOCTYPES["Property Owner"]
+	levels = {f["fieldname"]: f.get("permlevel", 0) for f in owner["fields"]}
+	assert levels["id_type"] == levels["id_number"] == 1
+	level_one = {p["role"] for p in owner["permissions"] if p["permlevel"] == 1 and p.get("read")}
+	assert level_one == {"Property Manager"}
+	personal = {p["role"] for p in owner["permissions"] if p["permlevel"] == 2 and p.get("read")}
+	assert "Property Technician" not in personal
+
+
+def test_fixture_roles():
+	roles = json.loads((APP / "fixtures" / "role.json").read_text())
+	assert {r["role_name"] for r in roles} == ROLES
+	assert [r["desk_access"] for r in roles if r["role_name"] == "Property Resident"] == [0]
+
+
+def test_workspace_shortcuts_cover_every_record():
+	workspace = json.loads((MODULE / "workspace" / "property_crm" / "property_crm.json").read_text())
+	targets = {s["link_to"] for s in workspace["shortcuts"]} | {l.get("link_to") for l in workspace["links"]}
+	records = {n for n, d in DOCTYPES.items() if not d.get("istable")}
+	assert records <= targets
+	content = json.loads(workspace["content"])
+	shortcut_labels = {s["label"] for s in workspace["shortcuts"]}
+	assert {c["data"]["shortcut_name"] for c in content if c["type"] == "shortcut"} == shortcut_labels
+
+
+def translatable_strings() -> set[str]:
+	out = set()
+	for meta in DOCTYPES.values():
+		out.add(meta["name"])
+		for field in meta["fields"]:
+			for key in ("label", "description"):
+				if field.get(key):
+					out.add(field[key])
+			if field["fieldtype"] == "Select" and field.get("options"):
+				out.update(o for o in field["options"].split("\n") if o)
+	workspace = json.loads((MODULE / "workspace" / "property_crm" / "property_crm.json").read_text())
+	out.add(workspace["label"])
+	out.update(s["label"] for s in workspace["shortcuts"])
+	out.update(l["label"] for l in workspace["links"])
+	out.update(json.loads((APP / "fixtures" / "role.json").read_text())[i]["role_name"] for i in range(5))
+	# every _("…") in the app's Python and __("…") in its JavaScript
+	for path in APP.rglob("*.py"):
+		if "tests" in path.parts or path.name.startswith("test_"):
+			continue
+		for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+			if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_" and node.args:
+				if isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+					out.add(node.args[0].value)
+	for path in APP.rglob("*.js"):
+		out.update(m.group(2) for m in re.finditer(r"__\((['\"])(.+?)\1", path.read_text(encoding="utf-8")))
+	return out
+
+
+def test_every_string_has_a_chinese_translation():
+	catalogue = zh_catalogue()
+	missing = sorted(s for s in translatable_strings() if not catalogue.get(s))
+	assert not missing, f"{len(missing)} strings lack a zh translation: {missing[:20]}"
+
+
+def test_domain_messages_are_translated():
+	from property_crm.domain.errors import MESSAGES
+
+	catalogue = zh_catalogue()
+	missing = [m for m in MESSAGES if not catalogue.get(m)]
+	assert not missing, missing
+
+
+def test_translations_keep_their_placeholders():
+	for source, target in zh_catalogue().items():
+		assert sorted(re.findall(r"\{\d\}", source)) == sorted(re.findall(r"\{\d\}", target)), source
