@@ -1,6 +1,7 @@
 """Bench commands of Property CRM."""
 
 import click
+
 from frappe.commands import get_site, pass_context
 
 

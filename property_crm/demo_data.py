@@ -99,8 +99,12 @@ def _plan_buildings(rng, estate_rows, units: int):
 						"unit_number": unit_no,
 						"built_up_area": area,
 						"inner_area": round(area * rng.uniform(0.72, 0.85), 2),
-						"layout": rng.choice(["1室1厅1卫", "2室1厅1卫", "2室2厅1卫", "3室2厅1卫", "3室2厅2卫", "4室2厅2卫"]),
-						"handover_date": date(rng.randint(2005, 2024), rng.randint(1, 12), rng.randint(1, 28)),
+						"layout": rng.choice(
+							["1室1厅1卫", "2室1厅1卫", "2室2厅1卫", "3室2厅1卫", "3室2厅2卫", "4室2厅2卫"]
+						),
+						"handover_date": date(
+							rng.randint(2005, 2024), rng.randint(1, 12), rng.randint(1, 28)
+						),
 					}
 				)
 				wanted -= 1
@@ -152,14 +156,24 @@ def _insert_owners(rng, people, on: date, progress) -> None:
 	prefix = parse_naming_series(ARCHIVE_SERIES.rsplit(".", 1)[0])
 	start = getseries(prefix, 5)  # reserves the first number; the rest are reserved below
 	first = int(start)
-	frappe.db.sql("update `tabSeries` set `current` = %s where `name` = %s", (first + len(people) - 1, prefix))
+	frappe.db.sql(
+		"update `tabSeries` set `current` = %s where `name` = %s", (first + len(people) - 1, prefix)
+	)
 	now, user = now_datetime(), frappe.session.user
 	owner_fields = ["name", "creation", "modified", "owner", "modified_by", "docstatus", "archive_number"]
 	owner_fields += ["full_name", "gender", "resident_type", "mobile", "preferred_channel", "id_type"]
 	owner_fields += ["id_number", "date_of_birth", "privacy_consent_date", "last_verified_on"]
 	owner_fields += ["emergency_contact_name", "emergency_contact_phone", "emergency_contact_relation"]
 	vehicle_fields = ["name", "creation", "modified", "owner", "modified_by", "docstatus", "parent"]
-	vehicle_fields += ["parenttype", "parentfield", "idx", "plate_number", "vehicle_type", "brand_model", "color"]
+	vehicle_fields += [
+		"parenttype",
+		"parentfield",
+		"idx",
+		"plate_number",
+		"vehicle_type",
+		"brand_model",
+		"color",
+	]
 	owners, vehicles, seen_ids = [], [], set()
 	for n, person in enumerate(people):
 		name = f"{prefix}{first + n:05d}"
@@ -212,7 +226,15 @@ def _insert_units(unit_plan, occupants, progress) -> None:
 	unit_fields += ["floor", "unit_number", "status", "usage", "layout", "built_up_area", "inner_area"]
 	unit_fields += ["handover_date", "primary_contact", "primary_contact_name"]
 	row_fields = ["name", "creation", "modified", "owner", "modified_by", "docstatus", "parent", "parenttype"]
-	row_fields += ["parentfield", "idx", "resident", "resident_name", "relation", "move_in", "primary_contact"]
+	row_fields += [
+		"parentfield",
+		"idx",
+		"resident",
+		"resident_name",
+		"relation",
+		"move_in",
+		"primary_contact",
+	]
 	units, rows = [], []
 	for n, unit in enumerate(unit_plan, start=1):
 		living = occupants.get(unit["name"], [])

@@ -16,4 +16,6 @@ def apply_rule(rule: Callable[..., T], *args, **kwargs) -> T:
 	try:
 		return rule(*args, **kwargs)
 	except DomainError as e:
-		frappe.throw(_(e.message).format(*e.params), title=_("Please correct this value"))
+		# string params are field labels or entered values: a label gets its translation, a value stays
+		params = [_(p) if isinstance(p, str) else p for p in e.params]
+		frappe.throw(_(e.message).format(*params), title=_("Please correct this value"))

@@ -31,7 +31,11 @@ def ensure_customer(owner) -> str:
 	frappe.db.set_value(
 		"Customer",
 		customer,
-		{"customer_primary_contact": contact, "mobile_no": owner.mobile or None, "email_id": owner.email or None},
+		{
+			"customer_primary_contact": contact,
+			"mobile_no": owner.mobile or None,
+			"email_id": owner.email or None,
+		},
 	)
 	return customer
 
@@ -75,7 +79,9 @@ def ensure_portal_user(owner) -> str:
 	user = frappe.db.get_value("User", owner.email, ["name", "user_type"], as_dict=True)
 	if user and user.user_type == "System User":
 		frappe.throw(
-			_("Email: {0} belongs to a staff account and cannot be a resident's portal login.").format(owner.email),
+			_("Email: {0} belongs to a staff account and cannot be a resident's portal login.").format(
+				owner.email
+			),
 			title=_("Please correct this value"),
 		)
 	if user:

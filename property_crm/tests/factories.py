@@ -37,14 +37,20 @@ def company() -> str:
 def make_estate(code: str | None = None, **kwargs):
 	code = code or unique("E")
 	return frappe.get_doc(
-		{"doctype": "Property Estate", "estate_code": code, "estate_name": f"测试小区{code}", "company": company()}
+		{
+			"doctype": "Property Estate",
+			"estate_code": code,
+			"estate_name": f"测试小区{code}",
+			"company": company(),
+		}
 		| kwargs
 	).insert()
 
 
 def make_building(estate: str, building_no: str = "2", floors: int = 30, **kwargs):
 	return frappe.get_doc(
-		{"doctype": "Property Building", "estate": estate, "building_no": building_no, "floors": floors} | kwargs
+		{"doctype": "Property Building", "estate": estate, "building_no": building_no, "floors": floors}
+		| kwargs
 	).insert()
 
 

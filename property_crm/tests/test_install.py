@@ -7,21 +7,39 @@ import sys
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-ROLES = ("Property Manager", "Property Customer Service", "Property Technician", "Property Accountant", "Property Resident")
+ROLES = (
+	"Property Manager",
+	"Property Customer Service",
+	"Property Technician",
+	"Property Accountant",
+	"Property Resident",
+)
 
 
 def fingerprint() -> dict:
 	"""Everything the app writes on migrate, with the timestamps a rewrite would change."""
-	doctypes = frappe.get_all("DocType", filters={"module": "Property CRM"}, fields=["name", "modified"], order_by="name")
+	doctypes = frappe.get_all(
+		"DocType", filters={"module": "Property CRM"}, fields=["name", "modified"], order_by="name"
+	)
 	return {
 		"doctypes": [(d.name, str(d.modified)) for d in doctypes],
 		"docperms": frappe.db.count("DocPerm", {"parent": ("in", [d.name for d in doctypes])}),
 		"docfields": frappe.db.count("DocField", {"parent": ("in", [d.name for d in doctypes])}),
 		"custom_fields": [
 			(c.name, str(c.modified))
-			for c in frappe.get_all("Custom Field", filters={"fieldname": "property_owner"}, fields=["name", "modified"], order_by="name")
+			for c in frappe.get_all(
+				"Custom Field",
+				filters={"fieldname": "property_owner"},
+				fields=["name", "modified"],
+				order_by="name",
+			)
 		],
-		"roles": [(r.name, str(r.modified)) for r in frappe.get_all("Role", filters={"name": ("in", ROLES)}, fields=["name", "modified"], order_by="name")],
+		"roles": [
+			(r.name, str(r.modified))
+			for r in frappe.get_all(
+				"Role", filters={"name": ("in", ROLES)}, fields=["name", "modified"], order_by="name"
+			)
+		],
 		"workspace": str(frappe.db.get_value("Workspace", "Property CRM", "modified")),
 	}
 
@@ -29,7 +47,9 @@ def fingerprint() -> dict:
 class TestInstall(FrappeTestCase):
 	def test_installed_pieces(self):
 		self.assertIn("property_crm", frappe.get_installed_apps())
-		self.assertEqual(set(frappe.get_all("Role", filters={"name": ("in", ROLES)}, pluck="name")), set(ROLES))
+		self.assertEqual(
+			set(frappe.get_all("Role", filters={"name": ("in", ROLES)}, pluck="name")), set(ROLES)
+		)
 		self.assertEqual(frappe.db.get_value("Role", "Property Resident", "desk_access"), 0)
 		self.assertTrue(frappe.db.exists("Custom Field", {"dt": "Customer", "fieldname": "property_owner"}))
 		self.assertTrue(frappe.db.exists("Workspace", "Property CRM"))
@@ -41,7 +61,15 @@ class TestInstall(FrappeTestCase):
 		frappe.db.commit()
 		bench_python = sys.executable
 		result = subprocess.run(
-			[bench_python, "-m", "frappe.utils.bench_helper", "frappe", "--site", frappe.local.site, "migrate"],
+			[
+				bench_python,
+				"-m",
+				"frappe.utils.bench_helper",
+				"frappe",
+				"--site",
+				frappe.local.site,
+				"migrate",
+			],
 			cwd=os.getcwd(),
 			capture_output=True,
 			text=True,

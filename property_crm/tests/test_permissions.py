@@ -32,12 +32,24 @@ class TestEstateIsolationAndRoles(FrappeTestCase):
 		super().setUpClass()
 		cls.mine, cls.theirs = make_estate(), make_estate()
 		b_mine, b_theirs = make_building(cls.mine.name, "1"), make_building(cls.theirs.name, "1")
-		cls.here = make_owner(id_type="Mainland ID Card", id_number=valid_mainland_id(), date_of_birth="1980-05-17")
+		cls.here = make_owner(
+			id_type="Mainland ID Card", id_number=valid_mainland_id(), date_of_birth="1980-05-17"
+		)
 		cls.there = make_owner(full_name="隔壁小区住户" + frappe.generate_hash(length=4))
 		cls.both = make_owner()
 		cls.unplaced = make_owner()
-		cls.unit_mine = make_unit(b_mine, "101", floor=1, occupants=[occupant(cls.here, primary_contact=1), occupant(cls.both, "Co-owner")])
-		cls.unit_theirs = make_unit(b_theirs, "101", floor=1, occupants=[occupant(cls.there, primary_contact=1), occupant(cls.both, "Co-owner")])
+		cls.unit_mine = make_unit(
+			b_mine,
+			"101",
+			floor=1,
+			occupants=[occupant(cls.here, primary_contact=1), occupant(cls.both, "Co-owner")],
+		)
+		cls.unit_theirs = make_unit(
+			b_theirs,
+			"101",
+			floor=1,
+			occupants=[occupant(cls.there, primary_contact=1), occupant(cls.both, "Co-owner")],
+		)
 		cls.manager = make_user([M])
 		cls.cs_mine = make_user([CS], estates=[cls.mine.name])
 		cls.cs = make_user([CS])
@@ -75,12 +87,23 @@ class TestEstateIsolationAndRoles(FrappeTestCase):
 	# --- estate isolation
 	def test_restricted_staff_list_only_their_estate(self):
 		client = SiteClient(self.cs_mine)
-		self.assertEqual(self.list_names(client, "Property Estate", [["name", "in", [self.mine.name, self.theirs.name]]]), {self.mine.name})
-		units = self.list_names(client, "Property Unit", [["estate", "in", [self.mine.name, self.theirs.name]]])
+		self.assertEqual(
+			self.list_names(client, "Property Estate", [["name", "in", [self.mine.name, self.theirs.name]]]),
+			{self.mine.name},
+		)
+		units = self.list_names(
+			client, "Property Unit", [["estate", "in", [self.mine.name, self.theirs.name]]]
+		)
 		self.assertEqual(units, {self.unit_mine.name})
-		buildings = self.list_names(client, "Property Building", [["estate", "in", [self.mine.name, self.theirs.name]]])
+		buildings = self.list_names(
+			client, "Property Building", [["estate", "in", [self.mine.name, self.theirs.name]]]
+		)
 		self.assertEqual(buildings, {f"{self.mine.name}-1"})
-		owners = self.list_names(client, "Property Owner", [["name", "in", [self.here.name, self.there.name, self.both.name, self.unplaced.name]]])
+		owners = self.list_names(
+			client,
+			"Property Owner",
+			[["name", "in", [self.here.name, self.there.name, self.both.name, self.unplaced.name]]],
+		)
 		self.assertEqual(owners, {self.here.name, self.both.name, self.unplaced.name})
 
 	def test_restricted_staff_cannot_open_another_estates_records(self):
@@ -102,7 +125,8 @@ class TestEstateIsolationAndRoles(FrappeTestCase):
 			("Property Estate", self.theirs.name, self.theirs.name),
 		):
 			response = client.get(
-				"/api/method/frappe.desk.search.search_link", {"doctype": doctype, "txt": txt, "page_length": 50}
+				"/api/method/frappe.desk.search.search_link",
+				{"doctype": doctype, "txt": txt, "page_length": 50},
 			)
 			self.assertEqual(response.status_code, 200, response.text)
 			found = {row["value"] for row in response.json["message"]}
@@ -129,7 +153,9 @@ class TestEstateIsolationAndRoles(FrappeTestCase):
 
 	def test_unrestricted_staff_see_every_estate(self):
 		client = SiteClient(self.cs)
-		units = self.list_names(client, "Property Unit", [["estate", "in", [self.mine.name, self.theirs.name]]])
+		units = self.list_names(
+			client, "Property Unit", [["estate", "in", [self.mine.name, self.theirs.name]]]
+		)
 		self.assertEqual(units, {self.unit_mine.name, self.unit_theirs.name})
 
 	# --- field-level: ID documents for managers only
@@ -144,7 +170,10 @@ class TestEstateIsolationAndRoles(FrappeTestCase):
 			self.assertEqual(data["mobile"], self.here.mobile)
 		listed = SiteClient(self.cs).get(
 			"/api/resource/Property Owner",
-			{"fields": json.dumps(["name", "id_number"]), "filters": json.dumps([["name", "=", self.here.name]])},
+			{
+				"fields": json.dumps(["name", "id_number"]),
+				"filters": json.dumps([["name", "=", self.here.name]]),
+			},
 		)
 		self.assertTrue(listed.status_code == 403 or not listed.json["data"][0].get("id_number"), listed.text)
 
@@ -153,14 +182,21 @@ class TestEstateIsolationAndRoles(FrappeTestCase):
 		self.assertEqual(data["full_name"], self.here.full_name)
 		for personal in ("date_of_birth", "emergency_contact_phone", "family_members", "vehicles"):
 			self.assertFalse(data.get(personal), personal)
-		accountant = SiteClient(self.accountant).get(f"/api/resource/Property Owner/{self.here.name}").json["data"]
+		accountant = (
+			SiteClient(self.accountant).get(f"/api/resource/Property Owner/{self.here.name}").json["data"]
+		)
 		self.assertEqual(accountant["date_of_birth"], "1980-05-17")
 
 	def test_customer_service_cannot_write_id_numbers(self):
 		client = SiteClient(self.cs)
 		response = client.post(
 			"/api/resource/Property Owner",
-			{"full_name": "客服登记", "mobile": "13900139000", "id_type": "Passport", "id_number": "E12345678"},
+			{
+				"full_name": "客服登记",
+				"mobile": "13900139000",
+				"id_type": "Passport",
+				"id_number": "E12345678",
+			},
 		)
 		self.assertEqual(response.status_code, 200, response.text)
 		name = response.json["data"]["name"]
@@ -169,20 +205,38 @@ class TestEstateIsolationAndRoles(FrappeTestCase):
 
 	# --- role matrix
 	def test_create_and_delete_by_role(self):
-		payload = {"estate": self.mine.name, "building": f"{self.mine.name}-1", "floor": 2, "unit_number": "201", "built_up_area": 88}
+		payload = {
+			"estate": self.mine.name,
+			"building": f"{self.mine.name}-1",
+			"floor": 2,
+			"unit_number": "201",
+			"built_up_area": 88,
+		}
 		self.assertEqual(SiteClient(self.tech).post("/api/resource/Property Unit", payload).status_code, 403)
-		self.assertEqual(SiteClient(self.accountant).post("/api/resource/Property Unit", payload).status_code, 403)
+		self.assertEqual(
+			SiteClient(self.accountant).post("/api/resource/Property Unit", payload).status_code, 403
+		)
 		created = SiteClient(self.cs_mine).post("/api/resource/Property Unit", payload)
 		self.assertEqual(created.status_code, 200, created.text)
 		name = created.json["data"]["name"]
 		self.assertEqual(name, f"{self.mine.name}-1-201")
 		self.created.insert(0, ("Property Unit", name))
-		self.assertEqual(SiteClient(self.cs_mine).delete(f"/api/resource/Property Unit/{name}").status_code, 403)
-		self.assertEqual(SiteClient(self.manager).delete(f"/api/resource/Property Unit/{name}").status_code, 202)
+		self.assertEqual(
+			SiteClient(self.cs_mine).delete(f"/api/resource/Property Unit/{name}").status_code, 403
+		)
+		self.assertEqual(
+			SiteClient(self.manager).delete(f"/api/resource/Property Unit/{name}").status_code, 202
+		)
 		self.assertFalse(frappe.db.exists("Property Unit", name))
 
 	def test_restricted_staff_cannot_create_in_another_estate(self):
-		payload = {"estate": self.theirs.name, "building": f"{self.theirs.name}-1", "floor": 3, "unit_number": "301", "built_up_area": 88}
+		payload = {
+			"estate": self.theirs.name,
+			"building": f"{self.theirs.name}-1",
+			"floor": 3,
+			"unit_number": "301",
+			"built_up_area": 88,
+		}
 		response = SiteClient(self.cs_mine).post("/api/resource/Property Unit", payload)
 		self.assertEqual(response.status_code, 403, response.text)
 
@@ -195,6 +249,10 @@ class TestEstateIsolationAndRoles(FrappeTestCase):
 	def test_customer_service_cannot_export(self):
 		response = SiteClient(self.cs).post(
 			"/api/method/frappe.desk.reportview.export_query",
-			{"doctype": "Property Owner", "file_format_type": "CSV", "fields": json.dumps(["`tabProperty Owner`.`name`"])},
+			{
+				"doctype": "Property Owner",
+				"file_format_type": "CSV",
+				"fields": json.dumps(["`tabProperty Owner`.`name`"]),
+			},
 		)
 		self.assertEqual(response.status_code, 403, response.text)

@@ -11,11 +11,21 @@ import pytest
 APP = Path(__file__).resolve().parents[2] / "property_crm"
 MODULE = APP / "property_crm"
 DOCTYPE_FILES = sorted(MODULE.glob("doctype/*/*.json"))
-DOCTYPES = {json.loads(p.read_text())["name"]: json.loads(p.read_text()) for p in DOCTYPE_FILES if p.stem == p.parent.name}
+DOCTYPES = {
+	json.loads(p.read_text())["name"]: json.loads(p.read_text())
+	for p in DOCTYPE_FILES
+	if p.stem == p.parent.name
+}
 
 # DocTypes of Frappe and ERPNext v15 that our Link/Table fields may point at.
 HOST_DOCTYPES = {"Company", "User", "Holiday List", "Language", "Customer", "Contact", "Gender", "Item"}
-ROLES = {"Property Manager", "Property Customer Service", "Property Technician", "Property Accountant", "Property Resident"}
+ROLES = {
+	"Property Manager",
+	"Property Customer Service",
+	"Property Technician",
+	"Property Accountant",
+	"Property Resident",
+}
 
 
 def zh_catalogue() -> dict[str, str]:

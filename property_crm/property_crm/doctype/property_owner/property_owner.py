@@ -50,7 +50,9 @@ class PropertyOwner(Document):
 		if not self.id_number:
 			return
 		if not self.id_type:
-			frappe.throw(_("ID Type: choose the type of the ID document."), title=_("Please correct this value"))
+			frappe.throw(
+				_("ID Type: choose the type of the ID document."), title=_("Please correct this value")
+			)
 		self.id_number = apply_rule(
 			normalize_id_number,
 			self.id_type,
@@ -61,7 +63,12 @@ class PropertyOwner(Document):
 
 	def validate_dates(self):
 		now = getdate(today())
-		for fieldname in ("date_of_birth", "privacy_consent_date", "marketing_consent_date", "last_verified_on"):
+		for fieldname in (
+			"date_of_birth",
+			"privacy_consent_date",
+			"marketing_consent_date",
+			"last_verified_on",
+		):
 			if self.get(fieldname) and getdate(self.get(fieldname)) > now:
 				frappe.throw(
 					_("{0}: cannot be in the future.").format(_(self.meta.get_label(fieldname))),
@@ -81,9 +88,9 @@ class PropertyOwner(Document):
 		)
 		if other:
 			frappe.throw(
-				_("ID Number: this ID number is already on file {0} ({1}). Open that file instead of creating a second one.").format(
-					get_link_to_form("Property Owner", other.name), other.full_name
-				),
+				_(
+					"ID Number: this ID number is already on file {0} ({1}). Open that file instead of creating a second one."
+				).format(get_link_to_form("Property Owner", other.name), other.full_name),
 				frappe.DuplicateEntryError,
 				title=_("Duplicate resident file"),
 			)
@@ -100,9 +107,9 @@ class PropertyOwner(Document):
 		if others:
 			files = ", ".join(f"{get_link_to_form('Property Owner', o.name)} ({o.full_name})" for o in others)
 			frappe.msgprint(
-				_("Mobile: {0} is also the number on file {1}. Families often share a phone; check that this is not the same person.").format(
-					self.mobile, files
-				),
+				_(
+					"Mobile: {0} is also the number on file {1}. Families often share a phone; check that this is not the same person."
+				).format(self.mobile, files),
 				title=_("Shared mobile number"),
 				indicator="orange",
 			)

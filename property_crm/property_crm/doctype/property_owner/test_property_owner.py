@@ -49,7 +49,9 @@ class TestPropertyOwner(FrappeTestCase):
 			make_owner(id_type="Mainland ID Card", id_number=bad_date + mainland_check_digit(bad_date))
 
 	def test_other_id_types_by_format(self):
-		self.assertEqual(make_owner(id_type="Hong Kong/Macau Permit", id_number="h12345678").id_number, "H12345678")
+		self.assertEqual(
+			make_owner(id_type="Hong Kong/Macau Permit", id_number="h12345678").id_number, "H12345678"
+		)
 		with self.assertRaisesRegex(frappe.ValidationError, "ID Number"):
 			make_owner(id_type="Taiwan Permit", id_number="T1234")
 
@@ -63,7 +65,9 @@ class TestPropertyOwner(FrappeTestCase):
 		with self.assertRaises(frappe.DuplicateEntryError) as caught:
 			make_owner(id_type="Mainland ID Card", id_number=id_number)
 		self.assertIn(f"/app/property-owner/{first.name}", str(caught.exception))
-		self.assertFalse(frappe.db.exists("Property Owner", {"id_number": id_number, "name": ("!=", first.name)}))
+		self.assertFalse(
+			frappe.db.exists("Property Owner", {"id_number": id_number, "name": ("!=", first.name)})
+		)
 
 	def test_shared_mobile_only_warns(self):
 		first = make_owner()
@@ -85,7 +89,12 @@ class TestPropertyOwner(FrappeTestCase):
 		self.assertEqual(contact.email_id, "li.lei@example.com")
 		self.assertTrue(contact.has_link("Customer", customer))
 		self.assertTrue(contact.has_link("Property Owner", owner.name))
-		self.assertEqual(frappe.db.count("Dynamic Link", {"link_doctype": "Customer", "link_name": customer, "parenttype": "Contact"}), 1)
+		self.assertEqual(
+			frappe.db.count(
+				"Dynamic Link", {"link_doctype": "Customer", "link_name": customer, "parenttype": "Contact"}
+			),
+			1,
+		)
 
 	def test_contact_follows_the_file(self):
 		owner = make_owner(email="wang@example.com")
@@ -132,7 +141,11 @@ class TestOwnerDataImport(FrappeTestCase):
 			]
 		)
 		file = frappe.get_doc(
-			{"doctype": "File", "file_name": f"owners-{frappe.generate_hash(length=6)}.csv", "content": csv.encode()}
+			{
+				"doctype": "File",
+				"file_name": f"owners-{frappe.generate_hash(length=6)}.csv",
+				"content": csv.encode(),
+			}
 		).insert()
 		data_import = frappe.get_doc(
 			{
@@ -142,13 +155,28 @@ class TestOwnerDataImport(FrappeTestCase):
 				"import_file": file.file_url,
 			}
 		).insert()
+		# The importer commits each good row and rolls back each bad one, so what it reads must be committed.
+		frappe.db.commit()
+		self.addCleanup(self.delete_imported, existing.name, data_import.name, file.name)
 		from frappe.core.doctype.data_import.importer import Importer
 
 		Importer("Property Owner", data_import=data_import).import_data()
-		logs = frappe.get_all("Data Import Log", filters={"data_import": data_import.name}, fields=["success", "messages"])
+		logs = frappe.get_all(
+			"Data Import Log", filters={"data_import": data_import.name}, fields=["success", "messages"]
+		)
 		self.assertEqual(sorted(log.success for log in logs), [0, 0, 1])
 		failures = " ".join(log.messages or "" for log in logs if not log.success)
 		self.assertIn(existing.name, failures)
 		self.assertIn("Mobile", failures)
 		self.assertTrue(frappe.db.exists("Property Owner", {"full_name": "导入乙", "mobile": fresh_mobile}))
 		self.assertFalse(frappe.db.exists("Property Owner", {"full_name": "导入甲"}))
+
+	@staticmethod
+	def delete_imported(existing: str, data_import: str, file: str):
+		for name in frappe.get_all("Property Owner", filters={"full_name": ("like", "导入%")}, pluck="name"):
+			frappe.delete_doc("Property Owner", name, force=True)
+		frappe.delete_doc("Property Owner", existing, force=True, ignore_missing=True)
+		frappe.db.delete("Data Import Log", {"data_import": data_import})
+		frappe.delete_doc("Data Import", data_import, force=True, ignore_missing=True)
+		frappe.delete_doc("File", file, force=True, ignore_missing=True)
+		frappe.db.commit()

@@ -56,7 +56,9 @@ class PropertyUnit(Document):
 	def validate_unique_in_estate(self):
 		if self.is_new() and frappe.db.exists("Property Unit", self.expected_name()):
 			frappe.throw(
-				_("Unit No.: unit {0} already exists in building {1}.").format(self.unit_number, self.building),
+				_("Unit No.: unit {0} already exists in building {1}.").format(
+					self.unit_number, self.building
+				),
 				frappe.DuplicateEntryError,
 				title=_("Duplicate unit"),
 			)
@@ -85,6 +87,9 @@ class PropertyUnit(Document):
 
 
 def update_unit_counts(estate: str, building: str) -> None:
-	for doctype, name, field in (("Property Building", building, "building"), ("Property Estate", estate, "estate")):
+	for doctype, name, field in (
+		("Property Building", building, "building"),
+		("Property Estate", estate, "estate"),
+	):
 		count = frappe.db.count("Property Unit", {field: name})
 		frappe.db.set_value(doctype, name, "unit_count", count, update_modified=False)

@@ -1,0 +1,1 @@
+"""Pure rules of Property CRM: plain Python, no Frappe, tested in milliseconds."""
