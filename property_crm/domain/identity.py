@@ -22,7 +22,6 @@ CHECK_CHARS = "10X98765432"
 PROVINCES = frozenset(
 	(11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54)
 ) | frozenset((61, 62, 63, 64, 65, 71, 81, 82, 83))
-)
 FORMATS = {
 	MAINLAND: re.compile(r"\d{17}[\dX]"),
 	"Passport": re.compile(r"[A-Z0-9]{5,20}"),
