@@ -58,7 +58,14 @@ if [ "$(readlink -f "$link" 2>/dev/null)" != "$(readlink -f "$CHECKOUT")" ]; the
 fi
 grep -qx "property_crm" "$BENCH/sites/apps.txt" || printf '\nproperty_crm\n' >> "$BENCH/sites/apps.txt"
 sed -i '/^$/d' "$BENCH/sites/apps.txt"
-"$PY" -c "import property_crm" 2>/dev/null || "$BENCH/env/bin/pip" install -q -e "$link" || exit 1
+# Import the app through the link (a .pth line), not through a path resolved at install time: an
+# editable install by pip records the link's target, which would keep testing the old checkout.
+site_packages=$("$PY" -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
+imported=$("$PY" -c "import property_crm; print(property_crm.__file__)" 2>/dev/null)
+if [ "$imported" != "$link/property_crm/__init__.py" ]; then
+	"$BENCH/env/bin/pip" uninstall -q -y property_crm >/dev/null 2>&1
+	echo "$link" > "$site_packages/property_crm.pth"
+fi
 "$PY" -c "import pytest, hypothesis" 2>/dev/null || "$BENCH/env/bin/pip" install -q pytest hypothesis || exit 1
 ln -sfn "$link/property_crm/public" "$BENCH/sites/assets/property_crm" 2>/dev/null || true
 
@@ -69,7 +76,7 @@ if [ ! -f "$BENCH/sites/$SITE/site_config.json" ]; then
 	frappe_cli new-site "$SITE" --admin-password admin --db-root-password "$ROOT_PW" \
 		--install-app erpnext --mariadb-user-host-login-scope='%' >"$BENCH/logs/property_crm_ci_new_site.log" 2>&1 \
 		|| { tail -40 "$BENCH/logs/property_crm_ci_new_site.log"; echo "new-site failed"; exit 1; }
-	frappe_cli --site "$SITE" set-config allow_tests true --parse >/dev/null
+	frappe_cli --site "$SITE" set-config allow_tests True --parse >/dev/null
 fi
 if frappe_cli --site "$SITE" list-apps 2>/dev/null | grep -q "^property_crm"; then
 	echo "migrating $SITE"
