@@ -143,7 +143,13 @@ def _plan_residents(rng, unit_plan, residents: int, on: date):
 			resident_type = "Family Member" if relation == "Family Member" else "Owner"
 		person = {"resident_type": resident_type, "unit": unit}
 		people.append(person)
-		move_in = on - timedelta(days=rng.randint(30, 4000))
+		if rows:  # the others moved in with or after the owner
+			since = rows[0]["move_in"]
+			move_in = since + timedelta(
+				days=rng.randint(0, max(0, (on - since).days)) if rng.random() < 0.3 else 0
+			)
+		else:
+			move_in = on - timedelta(days=rng.randint(30, 4000))
 		rows.append({"person": person, "relation": relation, "move_in": move_in})
 	for rows in occupants.values():
 		# the tenant is the primary contact of a rented unit, otherwise the owner

@@ -47,6 +47,11 @@ def main() -> None:
 
 		page = browser.new_page(viewport={"width": 1366, "height": 900})
 		login(page, args.url, args.cs_user, args.password)
+		page.goto(f"{args.url}/app/property-crm")
+		page.wait_for_selector(".workspace-page, .codex-editor, .widget", timeout=30_000)
+		page.wait_for_timeout(2000)
+		page.screenshot(path=str(out / "0-workspace-zh.png"))
+		seen["workspace_text"] = page.inner_text(".layout-main")[:300]
 		page.goto(f"{args.url}/app/property-unit/{args.unit}")
 		page.wait_for_selector(".form-layout", timeout=30_000)
 		page.wait_for_timeout(1500)
