@@ -34,4 +34,7 @@ def before_uninstall():
 			name = frappe.db.get_value("Custom Field", {"dt": doctype, "fieldname": field["fieldname"]})
 			if name:
 				frappe.delete_doc("Custom Field", name, ignore_permissions=True, force=True)
+			# Frappe keeps the column of a deleted custom field; the host's table should not keep ours.
+			if frappe.db.has_column(doctype, field["fieldname"]):
+				frappe.db.sql_ddl(f"alter table `tab{doctype}` drop column `{field['fieldname']}`")
 	frappe.clear_cache()

@@ -52,6 +52,7 @@ class TestEstateIsolationAndRoles(FrappeTestCase):
 		)
 		cls.manager = make_user([M])
 		cls.cs_mine = make_user([CS], estates=[cls.mine.name])
+		cls.manager_mine = make_user([M], estates=[cls.mine.name])
 		cls.cs = make_user([CS])
 		cls.tech = make_user([TE])
 		cls.accountant = make_user([AC])
@@ -72,7 +73,15 @@ class TestEstateIsolationAndRoles(FrappeTestCase):
 		frappe.set_user("Administrator")
 		for doctype, name in cls.created:
 			frappe.delete_doc(doctype, name, force=True, ignore_missing=True)
-		for user in (cls.manager, cls.cs_mine, cls.cs, cls.tech, cls.accountant, cls.resident):
+		for user in (
+			cls.manager,
+			cls.manager_mine,
+			cls.cs_mine,
+			cls.cs,
+			cls.tech,
+			cls.accountant,
+			cls.resident,
+		):
 			frappe.delete_doc("User", user, force=True, ignore_missing=True)
 		frappe.db.commit()
 		super().tearDownClass()
@@ -256,3 +265,47 @@ class TestEstateIsolationAndRoles(FrappeTestCase):
 			},
 		)
 		self.assertEqual(response.status_code, 403, response.text)
+
+	def test_restricted_manager_exports_only_their_estate(self):
+		response = SiteClient(self.manager_mine).post(
+			"/api/method/frappe.desk.reportview.export_query",
+			{
+				"doctype": "Property Unit",
+				"file_format_type": "CSV",
+				"fields": json.dumps(["`tabProperty Unit`.`name`", "`tabProperty Unit`.`estate`"]),
+				"filters": json.dumps(
+					[["Property Unit", "estate", "in", [self.mine.name, self.theirs.name]]]
+				),
+			},
+		)
+		self.assertEqual(response.status_code, 200, response.text)
+		exported = response.get_data(as_text=True)
+		self.assertIn(self.unit_mine.name, exported)
+		self.assertNotIn(self.unit_theirs.name, exported)
+
+	def test_estates_are_created_by_managers_only(self):
+		payload = {
+			"estate_code": frappe.generate_hash(length=6).upper(),
+			"estate_name": "新小区",
+			"company": self.mine.company,
+		}
+		self.assertEqual(SiteClient(self.cs).post("/api/resource/Property Estate", payload).status_code, 403)
+		created = SiteClient(self.manager).post("/api/resource/Property Estate", payload)
+		self.assertEqual(created.status_code, 200, created.text)
+		self.created.append(("Property Estate", created.json["data"]["name"]))
+		self.assertEqual(created.json["data"]["name"], payload["estate_code"])
+
+	def test_customer_service_creates_a_building_in_their_estate(self):
+		created = SiteClient(self.cs_mine).post(
+			"/api/resource/Property Building", {"estate": self.mine.name, "building_no": "9", "floors": 18}
+		)
+		self.assertEqual(created.status_code, 200, created.text)
+		self.created.insert(0, ("Property Building", created.json["data"]["name"]))
+		self.assertEqual(created.json["data"]["name"], f"{self.mine.name}-9")
+		duplicate = SiteClient(self.cs_mine).post(
+			"/api/resource/Property Building", {"estate": self.mine.name, "building_no": "9"}
+		)
+		self.assertEqual(duplicate.status_code, 409, duplicate.text)
+		self.assertIn(
+			"9", duplicate.json.get("exception", "") + str(duplicate.json.get("_server_messages", ""))
+		)
