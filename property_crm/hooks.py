@@ -13,6 +13,50 @@ export_python_type_annotations = True
 
 fixtures = [
 	{"dt": "Role", "filters": [["role_name", "like", "Property %"]]},
+	{
+		"dt": "Workflow State",
+		"filters": [
+			[
+				"name",
+				"in",
+				[
+					"Draft",
+					"Accepted",
+					"Dispatched",
+					"In Progress",
+					"On Hold",
+					"Awaiting Parts",
+					"Awaiting Resident",
+					"Completed",
+					"Closed",
+					"Cancelled",
+					"Reopened",
+				],
+			]
+		],
+	},
+	{
+		"dt": "Workflow Action Master",
+		"filters": [
+			[
+				"name",
+				"in",
+				[
+					"Accept",
+					"Cancel",
+					"Close",
+					"Complete",
+					"Dispatch",
+					"Hold",
+					"Reopen",
+					"Resume",
+					"Start",
+					"Wait for Parts",
+					"Wait for Resident",
+				],
+			]
+		],
+	},
 ]
 
 after_install = "property_crm.install.after_install"
@@ -24,9 +68,18 @@ before_tests = "property_crm.tests.setup.before_tests"
 # Property Estate already cover Property Building and Property Unit through their `estate` link).
 permission_query_conditions = {
 	"Property Owner": "property_crm.permissions.owner_query_conditions",
+	"Service Order": "property_crm.permissions.order_query_conditions",
 }
 has_permission = {
 	"Property Owner": "property_crm.permissions.owner_has_permission",
+	"Service Order": "property_crm.permissions.order_has_permission",
+}
+
+scheduler_events = {
+	"cron": {
+		"*/15 * * * *": ["property_crm.services.orders.escalate_overdue"],
+	},
+	"daily": ["property_crm.services.orders.auto_close_unrated"],
 }
 
 # Personal data covered by Frappe's download/deletion requests (Personal Data Download/Deletion Request).

@@ -1,9 +1,27 @@
 """Install, migrate and uninstall steps: custom fields on ERPNext doctypes and the Workflow files."""
 
+from pathlib import Path
+
 import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
+from frappe.modules.import_file import import_file_by_path
+
+from property_crm.services import service_levels
 
 CUSTOM_FIELDS = {
+	"Sales Invoice": [
+		{
+			"fieldname": "service_order",
+			"fieldtype": "Link",
+			"label": "Service Order",
+			"options": "Service Order",
+			"insert_after": "customer",
+			"read_only": 1,
+			"no_copy": 1,
+			"search_index": 1,
+			"module": "Property CRM",
+		},
+	],
 	"Customer": [
 		{
 			"fieldname": "property_owner",
@@ -26,6 +44,16 @@ def after_install():
 
 def after_migrate():
 	create_custom_fields(CUSTOM_FIELDS, update=True)
+	import_workflows()
+	service_levels.install_defaults()
+
+
+def import_workflows():
+	"""Frappe v15 does not sync workflows from modules: import ours with Frappe's own importer, which
+	skips a file whose `modified` matches what the database has (so a second migrate changes nothing)."""
+	folder = Path(frappe.get_module_path("Property CRM")) / "workflow"
+	for path in sorted(folder.glob("*.json")):
+		import_file_by_path(str(path))
 
 
 def before_uninstall():

@@ -46,3 +46,33 @@ def owner_has_permission(doc, ptype: str | None = None, user: str | None = None,
 		return True
 	condition = _owner_condition(estates, frappe.db.escape(doc.name))
 	return bool(frappe.db.sql(f"select {condition}")[0][0])
+
+
+# Technicians see only the orders assigned to them (Frappe's assignment list `_assign`), unless they also
+# hold a dispatching role. Again a pair: lists/REST/reports and single documents agree.
+DISPATCH_ROLES = {"Property Manager", "Property Customer Service", "Property Accountant", "System Manager"}
+
+
+def _technician_only(user: str) -> bool:
+	roles = set(frappe.get_roles(user))
+	return "Property Technician" in roles and not roles & DISPATCH_ROLES
+
+
+def order_query_conditions(user: str | None = None, doctype: str | None = None) -> str:
+	user = user or frappe.session.user
+	if not _technician_only(user):
+		return ""
+	literal = json_quoted(user).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+	return f"`tabService Order`.`_assign` like {frappe.db.escape('%' + literal + '%')}"
+
+
+def order_has_permission(doc, ptype: str | None = None, user: str | None = None, debug=False) -> bool:
+	user = user or frappe.session.user
+	if not _technician_only(user) or doc.is_new():
+		return True
+	return user in frappe.parse_json(doc.get("_assign") or "[]")
+
+
+def json_quoted(user: str) -> str:
+	"""How a user id appears inside the JSON list of `_assign`: in double quotes."""
+	return '"' + user.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -66,7 +66,7 @@ if [ "$imported" != "$link/property_crm/__init__.py" ]; then
 	"$BENCH/env/bin/pip" uninstall -q -y property_crm >/dev/null 2>&1
 	echo "$link" > "$site_packages/property_crm.pth"
 fi
-"$PY" -c "import pytest, hypothesis" 2>/dev/null || "$BENCH/env/bin/pip" install -q pytest hypothesis || exit 1
+"$PY" -c "import pytest, hypothesis, freezegun" 2>/dev/null || "$BENCH/env/bin/pip" install -q pytest hypothesis freezegun || exit 1
 ln -sfn "$link/property_crm/public" "$BENCH/sites/assets/property_crm" 2>/dev/null || true
 
 # ---- the dedicated test site

@@ -144,3 +144,38 @@ class SiteClient:
 
 	def delete(self, path: str):
 		return self._run("delete", path)
+
+
+def make_category(policy: str = "Only if unrated", technicians: list[str] = (), **kwargs):
+	return frappe.get_doc(
+		{
+			"doctype": "Service Category",
+			"category_name": unique("维修"),
+			"return_visit_policy": policy,
+			"technicians": [{"user": user} for user in technicians],
+		}
+		| kwargs
+	).insert()
+
+
+def make_place():
+	"""An estate with one building and one unit where one resident lives."""
+	estate = make_estate()
+	building = make_building(estate.name, "1")
+	resident = make_owner(email=f"{unique('r').lower()}@example.com")
+	unit = make_unit(building, "101", floor=1, occupants=[occupant(resident, primary_contact=1)])
+	return estate, unit, resident
+
+
+def make_order(unit, category, requester=None, **kwargs):
+	return frappe.get_doc(
+		{
+			"doctype": "Service Order",
+			"subject": "厨房水龙头漏水",
+			"unit": unit.name,
+			"requester": requester.name if requester else None,
+			"service_category": category.name,
+			"channel": "Phone",
+		}
+		| kwargs
+	).insert()

@@ -4,8 +4,10 @@ from frappe import _
 def get_data():
 	return {
 		"fieldname": "property_owner",
+		"non_standard_fieldnames": {"Service Order": "requester"},
 		"internal_links": {"Customer": "customer", "Contact": "contact"},
 		"transactions": [
+			{"label": _("Service"), "items": ["Service Order"]},
 			{"label": _("ERPNext"), "items": ["Customer", "Contact"]},
 		],
 	}

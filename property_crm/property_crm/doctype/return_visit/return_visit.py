@@ -1,0 +1,42 @@
+import frappe
+from frappe import _
+from frappe.model.document import Document
+
+from property_crm.services import orders
+
+
+class ReturnVisit(Document):
+	# begin: auto-generated types
+	# end: auto-generated types
+
+	def validate(self):
+		self.set_location()
+		self.validate_visitor_is_not_the_technician()
+		if self.satisfaction and not 1 <= self.satisfaction <= 5:
+			frappe.throw(_("Satisfaction (1–5): give 1 to 5."), title=_("Please correct this value"))
+		if self.outcome and self.status == "Open":
+			self.status = "Done"
+
+	def on_update(self):
+		if self.has_value_changed("outcome"):
+			orders.on_return_visit_outcome(self)
+
+	def set_location(self):
+		if self.reference_doctype == "Service Order":
+			self.estate, self.unit = frappe.db.get_value(
+				"Service Order", self.reference_name, ["estate", "unit"]
+			)
+
+	def validate_visitor_is_not_the_technician(self):
+		if self.reference_doctype != "Service Order" or not self.visitor:
+			return
+		assigned = frappe.parse_json(
+			frappe.db.get_value("Service Order", self.reference_name, "_assign") or "[]"
+		)
+		if self.visitor in assigned:
+			frappe.throw(
+				_("Visitor: {0} did the job; the return visit must be made by someone else.").format(
+					self.visitor
+				),
+				title=_("Please correct this value"),
+			)

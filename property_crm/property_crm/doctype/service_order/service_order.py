@@ -1,0 +1,72 @@
+import frappe
+from frappe import _
+from frappe.model.document import Document
+from frappe.utils import flt, now_datetime
+
+from property_crm.services import orders
+
+
+class ServiceOrder(Document):
+	# begin: auto-generated types
+	# end: auto-generated types
+
+	def validate(self):
+		self.set_location()
+		self.validate_requester_lives_there()
+		self.set_defaults_from_category()
+		self.compute_materials()
+		self.validate_rating()
+		self.validate_completion()
+
+	def on_update(self):
+		if self.has_value_changed("status"):
+			orders.on_status_change(self)
+
+	def set_location(self):
+		self.estate, self.building = frappe.db.get_value("Property Unit", self.unit, ["estate", "building"])
+
+	def validate_requester_lives_there(self):
+		if self.requester and not frappe.db.exists(
+			"Property Unit Occupant",
+			{"parent": self.unit, "parenttype": "Property Unit", "resident": self.requester},
+		):
+			frappe.throw(
+				_("Requester: {0} is not an occupant of unit {1}.").format(self.requester, self.unit),
+				title=_("Please correct this value"),
+			)
+
+	def set_defaults_from_category(self):
+		if self.is_new():
+			category = frappe.db.get_value(
+				"Service Category", self.service_category, ["default_priority", "chargeable"], as_dict=True
+			)
+			if category and category.default_priority and not self.get("priority"):
+				self.priority = category.default_priority
+			for row in self.materials:
+				if row.chargeable is None:
+					row.chargeable = category.chargeable if category else 0
+
+	def compute_materials(self):
+		for row in self.materials:
+			if flt(row.qty) <= 0:
+				frappe.throw(
+					_("Materials, row {0}: the quantity must be greater than 0.").format(row.idx),
+					title=_("Please correct this value"),
+				)
+			row.amount = flt(row.qty) * flt(row.rate)
+		self.chargeable_amount = sum(flt(row.amount) for row in self.materials if row.chargeable)
+
+	def validate_rating(self):
+		if self.rating and not 1 <= self.rating <= 5:
+			frappe.throw(_("Rating (1–5): give 1 to 5 stars."), title=_("Please correct this value"))
+		if self.rating and not self.rated_on:
+			self.rated_on = now_datetime()
+
+	def validate_completion(self):
+		if self.status == "Completed" and not (self.completion_notes or "").strip():
+			frappe.throw(
+				_("Completion Notes: describe the work done before completing the order."),
+				title=_("Please correct this value"),
+			)
+		if self.status == "Completed" and self.has_value_changed("status"):
+			self.completed_on = now_datetime()
