@@ -100,4 +100,14 @@ user_data_fields = [
 	},
 ]
 
-standard_portal_menu_items = []
+website_route_rules = [
+	{"from_route": "/property/requests/new", "to_route": "property/requests/new"},
+	{"from_route": "/property/requests/<name>", "to_route": "property/request"},
+]
+
+standard_portal_menu_items = [
+	{"title": "My Home", "route": "/property", "role": "Property Resident"},
+	{"title": "My Requests", "route": "/property/requests", "role": "Property Resident"},
+]
+
+jinja = {"methods": ["property_crm.services.qr.qr_svg_data_uri", "property_crm.services.qr.request_url"]}

@@ -112,7 +112,8 @@ def make_user(roles: list[str], estates: list[str] = (), user_type: str = "Syste
 class SiteClient:
 	"""Talks to the site through Frappe's real WSGI application (routing, session, permissions),
 	in its own thread so the request gets its own frappe.local and database connection, as a
-	browser's request would. Data the request must see has to be committed."""
+	browser's request would. Data the request must see has to be committed; after each request this
+	connection starts a new transaction (uncommitted changes of the test are rolled back)."""
 
 	def __init__(self, user: str | None = None, password: str = PASSWORD):
 		self.site = frappe.local.site
@@ -131,6 +132,8 @@ class SiteClient:
 		thread = Thread(target=target)
 		thread.start()
 		thread.join()
+		# what the request committed is visible to this connection only in a new transaction
+		frappe.db.rollback()
 		return result["response"]
 
 	def get(self, path: str, params: dict | None = None):

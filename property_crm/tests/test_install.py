@@ -44,6 +44,13 @@ def fingerprint() -> dict:
 		),
 		"role_count": frappe.db.count("Role", {"name": ("like", "Property %")}),
 		"workspace": str(frappe.db.get_value("Workspace", "Property CRM", "modified")),
+		"workflow": str(frappe.db.get_value("Workflow", "Service Order", "modified")),
+		"transitions": frappe.db.count("Workflow Transition", {"parent": "Service Order"}),
+		"agreements": frappe.get_all(
+			"Service Level Agreement", filters={"document_type": "Service Order"}, fields=["name", "modified"]
+		),
+		"priorities": frappe.db.count("Issue Priority"),
+		"holiday_lists": frappe.db.count("Holiday List", {"name": "Property CRM Holidays"}),
 	}
 
 

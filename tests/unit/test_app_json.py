@@ -145,6 +145,10 @@ def translatable_strings() -> set[str]:
 			if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_" and node.args:
 				if isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
 					out.add(node.args[0].value)
+	for path in APP.rglob("*.html"):
+		out.update(
+			m.group(2) for m in re.finditer(r"_\((['\"])(.+?)\1[),]", path.read_text(encoding="utf-8"))
+		)
 	for path in APP.rglob("*.js"):
 		out.update(m.group(2) for m in re.finditer(r"__\((['\"])(.+?)\1", path.read_text(encoding="utf-8")))
 	return out

@@ -18,6 +18,13 @@ class ServiceOrder(Document):
 		self.validate_rating()
 		self.validate_completion()
 
+	def validate_workflow(self):
+		# A resident cancelling their own undispatched request on the portal (api.portal.cancel_request
+		# checked both) has no desk role for the Workflow to match: that one move is allowed here.
+		if self.flags.resident_cancellation and self.status == "Cancelled":
+			return
+		super().validate_workflow()
+
 	def on_update(self):
 		if self.has_value_changed("status"):
 			orders.on_status_change(self)
