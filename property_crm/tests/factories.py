@@ -9,6 +9,7 @@ from unittest.mock import patch
 from werkzeug.test import Client
 
 import frappe
+from frappe.cache_manager import clear_doctype_map
 from frappe.utils.password import update_password
 
 from property_crm.domain import demo
@@ -171,6 +172,8 @@ def make_place():
 
 
 def make_order(unit, category, requester=None, **kwargs):
+	# Frappe caches a doctype's Assignment Rules; rules of rolled-back tests may still be listed there.
+	clear_doctype_map("Assignment Rule", "Service Order")
 	return frappe.get_doc(
 		{
 			"doctype": "Service Order",
@@ -182,3 +185,21 @@ def make_order(unit, category, requester=None, **kwargs):
 		}
 		| kwargs
 	).insert()
+
+
+def make_outgoing_email_account() -> str:
+	"""An outgoing account so Frappe queues mail (in tests it never connects to a server)."""
+	name = "Property CRM Test Outgoing"
+	if not frappe.db.exists("Email Account", name):
+		frappe.get_doc(
+			{
+				"doctype": "Email Account",
+				"email_account_name": name,
+				"email_id": "service@property-crm.invalid",
+				"enable_outgoing": 1,
+				"default_outgoing": 1,
+				"smtp_server": "127.0.0.1",
+				"no_smtp_authentication": 1,
+			}
+		).insert(ignore_permissions=True)
+	return name

@@ -30,6 +30,7 @@ class TestEstateIsolationAndRoles(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
+		frappe.set_user("Administrator")
 		cls.mine, cls.theirs = make_estate(), make_estate()
 		b_mine, b_theirs = make_building(cls.mine.name, "1"), make_building(cls.theirs.name, "1")
 		cls.here = make_owner(

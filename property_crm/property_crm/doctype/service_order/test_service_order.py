@@ -3,13 +3,20 @@ from datetime import datetime, timedelta
 import frappe
 from frappe.cache_manager import clear_doctype_map
 from frappe.desk.form.assign_to import add as assign_to
+from frappe.email.doctype.notification.notification import evaluate_alert
 from frappe.model.workflow import WorkflowTransitionError, apply_workflow, get_transitions
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import get_datetime
 
 from property_crm.services import orders
 from property_crm.services.service_levels import HOLIDAY_LIST
-from property_crm.tests.factories import make_category, make_order, make_place, make_user
+from property_crm.tests.factories import (
+	make_category,
+	make_order,
+	make_outgoing_email_account,
+	make_place,
+	make_user,
+)
 
 CS, TE, M = "Property Customer Service", "Property Technician", "Property Manager"
 
@@ -80,6 +87,24 @@ class TestServiceOrderLifecycle(ServiceOrderTestCase):
 		visit = frappe.get_doc("Return Visit", {"reference_name": order.name})
 		self.assertNotEqual(visit.visitor, technician, "the visitor is never the technician who did the job")
 		self.assertEqual(visit.estate, self.estate.name)
+
+		make_outgoing_email_account()
+		# Frappe sends notifications after the commit this test does not make: evaluate them as it would
+		for notification, event in (
+			("New Service Order", "New"),
+			("Service Order Completed", "Value Change"),
+		):
+			evaluate_alert(frappe.get_doc("Service Order", order.name), notification, event)
+		mails = frappe.get_all(
+			"Email Queue",
+			filters={"reference_doctype": "Service Order", "reference_name": order.name},
+			pluck="name",
+		)
+		bodies = " ".join(frappe.get_doc("Email Queue", m).message for m in mails)
+		recipients = {r.recipient for m in mails for r in frappe.get_doc("Email Queue", m).recipients}
+		self.assertIn(self.cs, recipients, "customer service hears of the new order")
+		self.assertIn(self.resident.email, recipients, "the requester hears of the completion")
+		self.assertIn(f"/property/requests/{order.name}", bodies, "with the link to rate it")
 
 		orders.rate(order.name, 5, "准时, 干净", "师傅很专业")
 		order = act(order, "Close", self.cs)
