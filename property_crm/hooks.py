@@ -75,6 +75,10 @@ has_permission = {
 	"Service Order": "property_crm.permissions.order_has_permission",
 }
 
+doc_events = {
+	"SMS Settings": {"on_update": "property_crm.services.sms.sync_sms_notifications"},
+}
+
 scheduler_events = {
 	"cron": {
 		"*/15 * * * *": ["property_crm.services.orders.escalate_overdue"],

@@ -6,7 +6,7 @@ import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 from frappe.modules.import_file import import_file_by_path
 
-from property_crm.services import service_levels
+from property_crm.services import service_levels, sms
 
 CUSTOM_FIELDS = {
 	"Sales Invoice": [
@@ -46,6 +46,7 @@ def after_migrate():
 	create_custom_fields(CUSTOM_FIELDS, update=True)
 	import_workflows()
 	service_levels.install_defaults()
+	sms.sync_sms_notifications()
 
 
 def import_workflows():

@@ -4,6 +4,8 @@ import frappe
 from frappe import _
 
 RESIDENT_ROLE = "Property Resident"
+# ERPNext's own portal pages (invoices, issues) are for website users with its Customer role.
+CUSTOMER_ROLE = "Customer"
 
 
 def ensure_customer(owner) -> str:
@@ -27,6 +29,7 @@ def ensure_customer(owner) -> str:
 		customer = doc.name
 	owner.db_set("customer", customer)
 	contact = ensure_contact(owner)
+	grant_invoice_pages(owner)
 	# The Customer's primary contact is the resident's own Contact (not a second one made by ERPNext).
 	frappe.db.set_value(
 		"Customer",
@@ -99,12 +102,24 @@ def ensure_portal_user(owner) -> str:
 			}
 		)
 	doc.append_roles(RESIDENT_ROLE)
+	if owner.customer:
+		doc.append_roles(CUSTOMER_ROLE)
 	doc.flags.no_welcome_mail = True
 	# Safe: the caller holds write permission on this resident file; the user gets the resident role only.
 	doc.save(ignore_permissions=True)
 	owner.db_set("user", doc.name)
 	ensure_contact(owner)
 	return doc.name
+
+
+def grant_invoice_pages(owner) -> None:
+	"""A resident with both a portal login and a Customer sees ERPNext's invoice pages too."""
+	if owner.user and frappe.db.exists("User", owner.user) and frappe.db.exists("Role", CUSTOMER_ROLE):
+		user = frappe.get_doc("User", owner.user)
+		if CUSTOMER_ROLE not in {r.role for r in user.roles}:
+			user.append_roles(CUSTOMER_ROLE)
+			# Safe: the resident's own login, given ERPNext's portal role for their own invoices only.
+			user.save(ignore_permissions=True)
 
 
 def _set_primary(contact, table: str, field: str, value: str | None, flags: dict) -> None:

@@ -113,6 +113,9 @@ class TestPropertyOwner(FrappeTestCase):
 		user = accounts.ensure_portal_user(owner)
 		self.assertEqual(frappe.db.get_value("User", user, "user_type"), "Website User")
 		self.assertIn("Property Resident", frappe.get_roles(user))
+		self.assertNotIn("Customer", frappe.get_roles(user), "no Customer yet, so no invoice pages")
+		accounts.ensure_customer(frappe.get_doc("Property Owner", owner.name))
+		self.assertIn("Customer", frappe.get_roles(user), "ERPNext's invoice pages once billed")
 		self.assertEqual(frappe.db.get_value("Property Owner", owner.name, "user"), user)
 
 	def test_units_shown_on_the_owner_form(self):

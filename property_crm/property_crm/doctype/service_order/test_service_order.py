@@ -9,6 +9,7 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import get_datetime
 
 from property_crm.services import orders
+from property_crm.services.sms import sync_sms_notifications
 from property_crm.services.service_levels import HOLIDAY_LIST
 from property_crm.tests.factories import (
 	make_category,
@@ -337,3 +338,17 @@ class TestChargingAndClosing(ServiceOrderTestCase):
 		orders.auto_close_unrated()
 		self.assertEqual(frappe.db.get_value("Service Order", order.name, "status"), "Closed")
 		self.assertEqual(frappe.db.get_value("Service Order", rated.name, "status"), "Draft")
+
+
+class TestSmsNotifications(FrappeTestCase):
+	def test_sms_follows_the_sms_settings(self):
+		settings = frappe.get_doc("SMS Settings")
+		settings.sms_gateway_url = "http://127.0.0.1:9/send"
+		settings.message_parameter = "text"
+		settings.receiver_parameter = "to"
+		settings.save()
+		self.assertEqual(frappe.db.get_value("Notification", "Service Order Completed SMS", "enabled"), 1)
+		# the gateway URL is mandatory in the form; a site without SMS has none at all
+		frappe.db.set_single_value("SMS Settings", "sms_gateway_url", None)
+		sync_sms_notifications()
+		self.assertEqual(frappe.db.get_value("Notification", "Service Order Completed SMS", "enabled"), 0)
