@@ -9,8 +9,8 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import get_datetime
 
 from property_crm.services import orders
-from property_crm.services.sms import sync_sms_notifications
 from property_crm.services.service_levels import HOLIDAY_LIST
+from property_crm.services.sms import sync_sms_notifications
 from property_crm.tests.factories import (
 	make_category,
 	make_order,
