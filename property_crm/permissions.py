@@ -70,7 +70,9 @@ def order_has_permission(doc, ptype: str | None = None, user: str | None = None,
 	user = user or frappe.session.user
 	if not _technician_only(user) or doc.is_new():
 		return True
-	return user in frappe.parse_json(doc.get("_assign") or "[]")
+	# from the database, as the list condition does: a document sent back by a form may lack `_assign`
+	assigned = frappe.db.get_value("Service Order", doc.name, "_assign")
+	return user in frappe.parse_json(assigned or "[]")
 
 
 def json_quoted(user: str) -> str:

@@ -19,13 +19,11 @@ PHONE = {"width": 390, "height": 844}
 
 
 def workflow_action(page, action: str) -> None:
-	page.locator(
-		".page-actions .actions-btn-group button, .page-actions button:has-text('操作')"
-	).first.click()
-	page.locator(
-		f".dropdown-menu.show a:has-text('{action}'), .dropdown-menu.show .dropdown-item:has-text('{action}')"
-	).first.click()
-	page.wait_for_timeout(600)
+	"""Frappe puts a document's Workflow actions in the primary "操作" (Actions) menu."""
+	# on a phone the button shows only an icon
+	page.locator(".page-actions button.btn-primary[data-toggle=dropdown]:visible").first.click()
+	page.locator(f".dropdown-menu.show .dropdown-item:has-text('{action}')").first.click()
+	page.wait_for_timeout(800)
 	confirm = page.locator(
 		".modal.show .btn-primary:has-text('是'), .modal.show .btn-primary:has-text('Yes')"
 	)
@@ -115,6 +113,7 @@ def main() -> None:
 		tech.locator('textarea[data-fieldname="completion_notes"]').fill("更换水龙头阀芯，试水无渗漏")
 		tech.keyboard.press("Control+s")
 		tech.wait_for_timeout(2500)
+		tech.screenshot(path=str(out / "t0-notes-saved-phone.png"), full_page=True)
 		workflow_action(tech, "完工")
 		tech.screenshot(path=str(out / "t1-completed-phone.png"), full_page=True)
 		seen["status_after_complete"] = tech.locator(".indicator-pill").first.inner_text()

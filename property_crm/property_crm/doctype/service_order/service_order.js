@@ -9,7 +9,7 @@ frappe.ui.form.on("Service Order", {
 		if (frm.is_new()) return;
 		const dispatcher = frappe.user.has_role(["Property Customer Service", "Property Manager"]);
 		if (dispatcher && !["Completed", "Closed", "Cancelled"].includes(frm.doc.status)) {
-			frm.add_custom_button(__("Reassign"), () => reassign(frm), __("Actions"));
+			frm.add_custom_button(__("Reassign"), () => reassign(frm), __("Tools"));
 		}
 		const chargeable = (frm.doc.materials || []).some((row) => row.chargeable && row.amount);
 		if (chargeable && !frm.doc.sales_invoice && frm.perm[0]?.write) {
@@ -26,7 +26,7 @@ frappe.ui.form.on("Service Order", {
 			);
 		}
 		if (["Completed", "Closed"].includes(frm.doc.status) && !frm.doc.rating) {
-			frm.add_custom_button(__("Record Rating"), () => record_rating(frm), __("Actions"));
+			frm.add_custom_button(__("Record Rating"), () => record_rating(frm), __("Tools"));
 		}
 	},
 });
