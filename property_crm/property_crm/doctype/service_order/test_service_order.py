@@ -68,6 +68,10 @@ class TestServiceOrderLifecycle(ServiceOrderTestCase):
 		self.assertEqual(len(technician), 1, "the category's assignment rule assigns on acceptance")
 		technician = technician[0]
 		self.assertIn(technician, (self.tech_a, self.tech_b))
+		self.assertTrue(
+			frappe.db.exists("ToDo", {"reference_name": order.name, "allocated_to": technician, "status": "Open"}),
+			"the technician gets Frappe's assignment (ToDo and its notification)",
+		)
 
 		order = act(order, "Dispatch", self.cs)
 		order = act(order, "Start", technician)
