@@ -69,7 +69,9 @@ class TestServiceOrderLifecycle(ServiceOrderTestCase):
 		technician = technician[0]
 		self.assertIn(technician, (self.tech_a, self.tech_b))
 		self.assertTrue(
-			frappe.db.exists("ToDo", {"reference_name": order.name, "allocated_to": technician, "status": "Open"}),
+			frappe.db.exists(
+				"ToDo", {"reference_name": order.name, "allocated_to": technician, "status": "Open"}
+			),
 			"the technician gets Frappe's assignment (ToDo and its notification)",
 		)
 
