@@ -24,12 +24,12 @@ CHROMIUM_ARGS = [
 ]
 
 
-def login(page, url: str, user: str, password: str) -> None:
+def login(page, url: str, user: str, password: str, landing: str = "**/app**") -> None:
 	page.goto(f"{url}/login")
 	page.fill("#login_email", user)
 	page.fill("#login_password", password)
 	page.click(".btn-login")
-	page.wait_for_url("**/app**", timeout=30_000)
+	page.wait_for_url(landing, timeout=30_000)
 
 
 def main() -> None:

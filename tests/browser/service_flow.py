@@ -56,11 +56,7 @@ def main() -> None:
 		resident = browser.new_context(
 			viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True
 		).new_page()
-		resident.goto(f"{args.url}/login")
-		resident.fill("#login_email", args.resident)
-		resident.fill("#login_password", args.password)
-		resident.click(".btn-login")
-		resident.wait_for_timeout(3000)
+		login(resident, args.url, args.resident, args.password, landing="**/property**")
 		resident.goto(f"{args.url}/property")
 		resident.wait_for_selector(".pcrm")
 		resident.screenshot(path=str(out / "p1-home.png"), full_page=True)

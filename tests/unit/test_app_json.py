@@ -202,3 +202,18 @@ def test_workflow_sanity():
 	from property_crm.domain.service import STATES
 
 	assert states == set(STATES)
+
+
+def test_fixture_filters_in_hooks_export_exactly_the_fixture_files():
+	"""hooks.py is plain data: read it without importing the app, as bench tools do."""
+	namespace: dict = {}
+	exec((APP / "hooks.py").read_text(encoding="utf-8"), namespace)
+	by_doctype = {f["dt"]: f["filters"][0][2] for f in namespace["fixtures"] if f["filters"][0][1] == "in"}
+	for doctype, filename in (
+		("Workflow State", "workflow_state.json"),
+		("Workflow Action Master", "workflow_action_master.json"),
+	):
+		names = {d["name"] for d in json.loads((APP / "fixtures" / filename).read_text())}
+		assert set(by_doctype[doctype]) == names, doctype
+	assert namespace["required_apps"] == ["frappe/erpnext"]
+	assert namespace["export_python_type_annotations"] is True
