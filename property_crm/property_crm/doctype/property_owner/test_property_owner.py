@@ -131,6 +131,18 @@ class TestPropertyOwner(FrappeTestCase):
 		self.assertEqual(units[0].relation, "Owner")
 
 
+class TestPersonalData(FrappeTestCase):
+	def test_resident_file_is_in_a_personal_data_download(self):
+		from frappe.website.doctype.personal_data_download_request.personal_data_download_request import (
+			get_user_data,
+		)
+
+		email = f"{frappe.generate_hash(length=8)}@example.com"
+		owner = make_owner(email=email)
+		data = frappe.parse_json(get_user_data(email))
+		self.assertEqual([row["name"] for row in data["Property Owner"]], [owner.name])
+
+
 class TestOwnerDataImport(FrappeTestCase):
 	def test_import_runs_the_same_checks(self):
 		existing = make_owner(id_type="Mainland ID Card", id_number=valid_mainland_id())
