@@ -57,7 +57,19 @@ def import_workflows():
 		import_file_by_path(str(path))
 
 
+# Records on host doctypes that point at our doctypes; Frappe's uninstall does not know them.
+CONFIGURATION_FOR_OUR_DOCTYPES = (
+	("Workflow", "document_type"),
+	("Service Level Agreement", "document_type"),
+	("Assignment Rule", "document_type"),
+)
+
+
 def before_uninstall():
+	ours = frappe.get_all("DocType", filters={"module": "Property CRM"}, pluck="name")
+	for doctype, field in CONFIGURATION_FOR_OUR_DOCTYPES:
+		for name in frappe.get_all(doctype, filters={field: ("in", ours)}, pluck="name"):
+			frappe.delete_doc(doctype, name, ignore_permissions=True, force=True)
 	for doctype, fields in CUSTOM_FIELDS.items():
 		for field in fields:
 			name = frappe.db.get_value("Custom Field", {"dt": doctype, "fieldname": field["fieldname"]})

@@ -1,5 +1,6 @@
 """Install and migrate: what the app adds is there, and a second migrate changes nothing."""
 
+import json
 import os
 import subprocess
 import sys
@@ -89,3 +90,73 @@ class TestInstall(FrappeTestCase):
 		frappe.db.rollback()
 		frappe.clear_cache()
 		self.assertEqual(fingerprint(), before)
+
+
+UNINSTALL_SITE = "property-crm-uninstall.localhost"
+
+CHECK = """
+import frappe, json
+frappe.init(site={site!r}, sites_path=".")
+frappe.connect()
+print(json.dumps({{
+	"apps": frappe.get_installed_apps(),
+	"custom_fields": frappe.get_all("Custom Field", filters={{"dt": ("in", ["Customer", "Sales Invoice"]),
+		"fieldname": ("in", ["property_owner", "service_order"])}}, pluck="name"),
+	"columns": [frappe.db.has_column("Customer", "property_owner"), frappe.db.has_column("Sales Invoice", "service_order")],
+	"doctypes": frappe.get_all("DocType", filters={{"module": "Property CRM"}}, pluck="name"),
+	"tables": frappe.db.table_exists("Service Order"),
+	"workflow": bool(frappe.db.exists("Workflow", "Service Order")),
+	"agreements": frappe.db.count("Service Level Agreement", {{"document_type": "Service Order"}}),
+	"rules": frappe.db.count("Assignment Rule", {{"document_type": "Service Order"}}),
+}}))
+"""
+
+
+class TestUninstall(FrappeTestCase):
+	"""On a site of its own (created once with ERPNext, then reused): install, then uninstall."""
+
+	def bench(self, *args, timeout=1800):
+		result = subprocess.run(
+			[sys.executable, "-m", "frappe.utils.bench_helper", "frappe", *args],
+			cwd=os.getcwd(),
+			capture_output=True,
+			text=True,
+			timeout=timeout,
+		)
+		self.assertEqual(result.returncode, 0, result.stdout[-2000:] + result.stderr[-2000:])
+		return result.stdout
+
+	def state(self) -> dict:
+		result = subprocess.run(
+			[sys.executable, "-c", CHECK.format(site=UNINSTALL_SITE)],
+			cwd=os.getcwd(),
+			capture_output=True,
+			text=True,
+		)
+		self.assertEqual(result.returncode, 0, result.stderr[-2000:])
+		return json.loads(result.stdout.strip().splitlines()[-1])
+
+	def test_uninstall_removes_what_the_app_added(self):
+		if not os.path.exists(os.path.join(UNINSTALL_SITE, "site_config.json")):
+			self.bench(
+				"new-site", UNINSTALL_SITE, "--admin-password", "admin", "--install-app", "erpnext",
+				"--mariadb-user-host-login-scope=%", "--db-root-password", frappe.conf.root_password or "",
+			)  # fmt: skip
+		if "property_crm" not in self.state()["apps"]:
+			self.bench("--site", UNINSTALL_SITE, "install-app", "property_crm")
+		installed = self.state()
+		self.assertIn("property_crm", installed["apps"])
+		self.assertEqual(installed["columns"], [True, True])
+		self.assertTrue(installed["workflow"])
+		self.assertGreaterEqual(installed["agreements"], 1)
+		self.bench("--site", UNINSTALL_SITE, "uninstall-app", "property_crm", "--yes", "--no-backup")
+		removed = self.state()
+		self.assertNotIn("property_crm", removed["apps"])
+		self.assertEqual(removed["custom_fields"], [])
+		self.assertEqual(
+			removed["columns"], [False, False], "the columns on ERPNext's tables are dropped too"
+		)
+		self.assertEqual(removed["doctypes"], [])
+		self.assertFalse(removed["tables"])
+		self.assertFalse(removed["workflow"])
+		self.assertEqual((removed["agreements"], removed["rules"]), (0, 0))
