@@ -96,21 +96,29 @@ def columns(group_label: str) -> list[dict]:
 	return [
 		{"fieldname": "group", "label": _(group_label), "fieldtype": "Data", "width": 180},
 		{"fieldname": "orders", "label": _("Orders"), "fieldtype": "Int", "width": 90},
-		{"fieldname": "open", "label": _("Open"), "fieldtype": "Int", "width": 80},
+		{"fieldname": "open", "label": _("Open Orders"), "fieldtype": "Int", "width": 100},
 		{
 			"fieldname": "median_response_hours",
 			"label": _("Median Response (h)"),
 			"fieldtype": "Float",
+			"precision": 2,
 			"width": 150,
 		},
 		{
 			"fieldname": "median_resolution_hours",
 			"label": _("Median Resolution (h)"),
 			"fieldtype": "Float",
+			"precision": 2,
 			"width": 160,
 		},
 		{"fieldname": "sla_met_percent", "label": _("SLA Met %"), "fieldtype": "Percent", "width": 110},
-		{"fieldname": "average_rating", "label": _("Average Rating"), "fieldtype": "Float", "width": 120},
+		{
+			"fieldname": "average_rating",
+			"label": _("Average Rating"),
+			"fieldtype": "Float",
+			"precision": 1,
+			"width": 120,
+		},
 		{"fieldname": "rated", "label": _("Rated"), "fieldtype": "Int", "width": 80},
 		{
 			"fieldname": "repeat_repairs",
