@@ -23,18 +23,21 @@ GROUPS = {
 }
 FIELDS = [
 	"name", "unit", "service_category", "creation", "first_responded_on", "sla_resolution_date", "completed_on",
-	"agreement_status", "rating", "estate", "building", "status", "_assign",
+	"agreement_status", "rating", "status",
 ]  # fmt: skip
+# columns only some groupings need; `_assign` is a text column, which would push the window functions'
+# temporary table to disk, so it is read only when grouping by technician
+GROUP_FIELDS = {"Estate": ["estate"], "Building": ["building"], "Technician": ["_assign"]}
 
 
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
 	group_label = filters.get("group_by") if filters.get("group_by") in GROUPS else "Estate"
-	data = aggregate(filters, GROUPS[group_label])
+	data = aggregate(filters, group_label)
 	return columns(group_label), data, None, chart(data), summary(data)
 
 
-def base_query(filters) -> str:
+def base_query(filters, group_label: str = "Estate") -> str:
 	"""The permitted orders as SQL, built by Frappe's own list query (user permissions included)."""
 	conditions = [
 		["creation", ">=", getdate(filters.get("from_date") or add_months(nowdate(), -12))],
@@ -45,12 +48,14 @@ def base_query(filters) -> str:
 			conditions.append([field, "=", filters.get(field)])
 	if filters.get("technician"):
 		conditions.append(["_assign", "like", f"%{filters.get('technician')}%"])
+	fields = FIELDS + GROUP_FIELDS.get(group_label, [])
 	return frappe.get_list(
-		"Service Order", filters=conditions, fields=FIELDS, limit_page_length=0, order_by=None, run=0
+		"Service Order", filters=conditions, fields=fields, limit_page_length=0, order_by=None, run=0
 	)
 
 
-def aggregate(filters, group_expr: str) -> list[dict]:
+def aggregate(filters, group_label: str) -> list[dict]:
+	group_expr = GROUPS[group_label]
 	fulfilled = ", ".join(frappe.db.escape(s) for s in FULFILLED_STATES)
 	query = f"""
 		select grp as `group`, count(*) as orders,
@@ -73,7 +78,7 @@ def aggregate(filters, group_expr: str) -> list[dict]:
 					over (partition by {group_expr}) as median_response,
 				median(timestampdiff(second, t.creation, coalesce(t.sla_resolution_date, t.completed_on)))
 					over (partition by {group_expr}) as median_resolution
-			from ({base_query(filters)}) t
+			from ({base_query(filters, group_label)}) t
 		) x
 		group by grp
 		order by grp"""
