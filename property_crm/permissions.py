@@ -71,8 +71,9 @@ def order_has_permission(doc, ptype: str | None = None, user: str | None = None,
 	if not _technician_only(user) or doc.is_new():
 		return True
 	# from the database, as the list condition does: a document sent back by a form may lack `_assign`
-	assigned = frappe.db.get_value("Service Order", doc.name, "_assign")
-	return user in frappe.parse_json(assigned or "[]")
+	from property_crm.services.dispatch import assignees
+
+	return user in assignees(doc.name)
 
 
 def json_quoted(user: str) -> str:

@@ -42,8 +42,9 @@ def sync_category_rule(category) -> str | None:
 	return rule.name
 
 
-def assignees(order) -> list[str]:
-	return frappe.parse_json(order.get("_assign") or "[]")
+def assignees(order: str) -> list[str]:
+	"""Who the order is assigned to, from the database (a document in memory may lack `_assign`)."""
+	return frappe.parse_json(frappe.db.get_value(DOCTYPE, order, "_assign") or "[]")
 
 
 @frappe.whitelist(methods=["POST"])
@@ -57,8 +58,8 @@ def reassign(order: str, user: str, reason: str) -> list[str]:
 		frappe.throw(_("Reason: say why the order is reassigned."), title=_("Please correct this value"))
 	if not frappe.db.exists("Has Role", {"parent": user, "role": "Property Technician"}):
 		frappe.throw(_("{0} is not a technician.").format(user), title=_("Please correct this value"))
-	for current in assignees(doc):
+	for current in assignees(order):
 		unassign(DOCTYPE, order, current, ignore_permissions=True)
 	assign_to({"assign_to": [user], "doctype": DOCTYPE, "name": order, "description": doc.subject})
 	doc.add_comment("Info", _("Reassigned to {0}: {1}").format(user, reason))
-	return assignees(frappe.get_doc(DOCTYPE, order))
+	return assignees(order)

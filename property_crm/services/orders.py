@@ -13,7 +13,9 @@ from property_crm.domain.service import (
 	escalation_level,
 	needs_return_visit,
 )
+from property_crm.permissions import allowed_estates
 from property_crm.services.accounts import ensure_customer
+from property_crm.services.dispatch import assignees
 
 DOCTYPE = "Service Order"
 
@@ -51,7 +53,7 @@ def make_return_visit(order) -> str | None:
 
 def pick_visitor(order) -> str | None:
 	"""A customer-service user of the order's estate with the fewest open visits — never its technician."""
-	technicians = set(frappe.parse_json(order.get("_assign") or "[]"))
+	technicians = set(assignees(order.name))
 	candidates = frappe.get_all(
 		"Has Role",
 		filters={"role": "Property Customer Service", "parenttype": "User"},
@@ -61,11 +63,11 @@ def pick_visitor(order) -> str | None:
 	enabled = set(
 		frappe.get_all("User", filters={"name": ("in", candidates or [""]), "enabled": 1}, pluck="name")
 	)
-	allowed = []
-	for user in sorted(enabled - technicians):
-		estates = [p.doc for p in frappe.permissions.get_user_permissions(user).get("Property Estate", [])]
-		if not estates or order.estate in estates:
-			allowed.append(user)
+	allowed = [
+		user
+		for user in sorted(enabled - technicians)
+		if (estates := allowed_estates(user, DOCTYPE)) is None or order.estate in estates
+	]
 	if not allowed:
 		return None
 	load = {

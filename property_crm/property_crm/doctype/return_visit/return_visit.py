@@ -3,6 +3,7 @@ from frappe import _
 from frappe.model.document import Document
 
 from property_crm.services import orders
+from property_crm.services.dispatch import assignees
 
 
 class ReturnVisit(Document):
@@ -30,10 +31,7 @@ class ReturnVisit(Document):
 	def validate_visitor_is_not_the_technician(self):
 		if self.reference_doctype != "Service Order" or not self.visitor:
 			return
-		assigned = frappe.parse_json(
-			frappe.db.get_value("Service Order", self.reference_name, "_assign") or "[]"
-		)
-		if self.visitor in assigned:
+		if self.visitor in assignees(self.reference_name):
 			frappe.throw(
 				_("Visitor: {0} did the job; the return visit must be made by someone else.").format(
 					self.visitor
