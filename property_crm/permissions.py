@@ -54,6 +54,8 @@ DISPATCH_ROLES = {"Property Manager", "Property Customer Service", "Property Acc
 
 
 def _technician_only(user: str) -> bool:
+	if user == "Administrator":
+		return False
 	roles = set(frappe.get_roles(user))
 	return "Property Technician" in roles and not roles & DISPATCH_ROLES
 

@@ -56,6 +56,14 @@ def due_for_auto_close(completed_on: datetime | None, rated: bool, days: int, no
 	return bool(completed_on) and not rated and days > 0 and now - completed_on >= timedelta(days=days)
 
 
+REPEAT_WINDOW_DAYS = 90
+
+
+def is_repeat(earlier_opened: datetime, opened: datetime, window_days: int = REPEAT_WINDOW_DAYS) -> bool:
+	"""An order repeats an earlier one of the same unit and category opened at most `window_days` before."""
+	return timedelta(0) <= opened - earlier_opened <= timedelta(days=window_days)
+
+
 @dataclass(frozen=True)
 class Job:
 	name: str
@@ -64,7 +72,7 @@ class Job:
 	opened: datetime
 
 
-def repeat_repairs(jobs: Iterable[Job], window_days: int = 90) -> set[str]:
+def repeat_repairs(jobs: Iterable[Job], window_days: int = REPEAT_WINDOW_DAYS) -> set[str]:
 	"""Orders that repeat an earlier one: same unit and category opened within `window_days` after it."""
 	by_key: dict[tuple[str, str], list[Job]] = {}
 	for job in jobs:
@@ -73,7 +81,7 @@ def repeat_repairs(jobs: Iterable[Job], window_days: int = 90) -> set[str]:
 	for group in by_key.values():
 		group.sort(key=lambda j: (j.opened, j.name))
 		for earlier, later in pairwise(group):
-			if later.opened - earlier.opened <= timedelta(days=window_days):
+			if is_repeat(earlier.opened, later.opened, window_days):
 				repeats.add(later.name)
 	return repeats
 

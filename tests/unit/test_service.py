@@ -12,6 +12,7 @@ from property_crm.domain.service import (
 	Job,
 	due_for_auto_close,
 	escalation_level,
+	is_repeat,
 	median_hours,
 	needs_return_visit,
 	rating_summary,
@@ -91,6 +92,13 @@ def test_repeat_repairs_same_unit_and_category_within_90_days():
 	assert repeat_repairs(jobs) == {"SO-2", "SO-6"}
 	assert repeat_repairs(reversed(jobs)) == {"SO-2", "SO-6"}, "order of input does not matter"
 	assert repeat_repairs(jobs, window_days=10) == set()
+
+
+def test_is_repeat():
+	assert is_repeat(T0, T0 + timedelta(days=90))
+	assert not is_repeat(T0, T0 + timedelta(days=90, seconds=1))
+	assert not is_repeat(T0 + H, T0), "an earlier order cannot repeat a later one"
+	assert is_repeat(T0, T0 + timedelta(days=10), window_days=10)
 
 
 def test_rating_summary():

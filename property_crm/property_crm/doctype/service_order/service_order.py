@@ -1,14 +1,20 @@
+from datetime import timedelta
+
 import frappe
 from frappe import _
 from frappe.model.document import Document
-from frappe.utils import flt, now_datetime
+from frappe.utils import flt, get_datetime, now_datetime
 
+from property_crm.domain.service import REPEAT_WINDOW_DAYS, is_repeat
 from property_crm.services import orders
 
 
 class ServiceOrder(Document):
 	# begin: auto-generated types
 	# end: auto-generated types
+
+	def before_insert(self):
+		self.set_repeat_of()
 
 	def validate(self):
 		self.set_location()
@@ -28,6 +34,24 @@ class ServiceOrder(Document):
 	def on_update(self):
 		if self.has_value_changed("status"):
 			orders.on_status_change(self)
+
+	def set_repeat_of(self):
+		"""Remember the earlier order this one repeats (same unit and category within 90 days)."""
+		opened = get_datetime(self.creation) if self.creation else now_datetime()
+		earlier = frappe.get_all(
+			"Service Order",
+			filters={
+				"unit": self.unit,
+				"service_category": self.service_category,
+				"creation": (">=", opened - timedelta(days=REPEAT_WINDOW_DAYS)),
+				"status": ("!=", "Cancelled"),
+			},
+			fields=["name", "creation"],
+			order_by="creation desc",
+			limit=1,
+		)
+		if earlier and is_repeat(get_datetime(earlier[0].creation), opened):
+			self.repeat_of = earlier[0].name
 
 	def set_location(self):
 		self.estate, self.building = frappe.db.get_value("Property Unit", self.unit, ["estate", "building"])

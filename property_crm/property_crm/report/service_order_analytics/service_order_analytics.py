@@ -3,9 +3,10 @@ repairs, grouped by estate, building, category, month or technician.
 
 The rows are chosen by frappe.get_list (so estate restrictions and technician isolation apply exactly as
 in lists), and aggregated by the database: reading 100,000 orders into Python would take longer than the
-whole report may. The figures follow the rules in property_crm.domain.service (median hours, average
-rating, repeat repair = same unit and category within 90 days); the integration test checks them
-against those functions."""
+whole report may. A repeat repair is an order whose `repeat_of` was set when it was filed (same unit and
+category within 90 days, property_crm.domain.service.is_repeat). The figures follow the rules in
+property_crm.domain.service (median hours, rating summary, repeat repairs); the integration test checks
+the database's figures against those functions."""
 
 import frappe
 from frappe import _
@@ -13,7 +14,6 @@ from frappe.utils import add_days, add_months, getdate, nowdate
 
 from property_crm.domain.service import FULFILLED_STATES
 
-REPEAT_WINDOW_DAYS = 90
 GROUPS = {
 	"Estate": "t.estate",
 	"Building": "t.building",
@@ -23,7 +23,7 @@ GROUPS = {
 }
 FIELDS = [
 	"name", "unit", "service_category", "creation", "first_responded_on", "sla_resolution_date", "completed_on",
-	"agreement_status", "rating", "status",
+	"agreement_status", "rating", "status", "repeat_of",
 ]  # fmt: skip
 # columns only some groupings need; `_assign` is a text column, which would push the window functions'
 # temporary table to disk, so it is read only when grouping by technician
@@ -69,11 +69,9 @@ def aggregate(filters, group_label: str) -> list[dict]:
 			round(avg(nullif(rating, 0)), 1) as average_rating,
 			sum(rating > 0) as rated,
 			sum(rating) as rating_sum,
-			sum(is_repeat) as repeat_repairs
+			sum(repeat_of is not null and repeat_of != '') as repeat_repairs
 		from (
-			select t.status, t.agreement_status, t.rating, {group_expr} as grp,
-				case when lag(t.creation) over (partition by t.unit, t.service_category order by t.creation, t.name)
-					>= t.creation - interval {REPEAT_WINDOW_DAYS} day then 1 else 0 end as is_repeat,
+			select t.status, t.agreement_status, t.rating, t.repeat_of, {group_expr} as grp,
 				median(timestampdiff(second, t.creation, t.first_responded_on))
 					over (partition by {group_expr}) as median_response,
 				median(timestampdiff(second, t.creation, coalesce(t.sla_resolution_date, t.completed_on)))

@@ -3,6 +3,7 @@ from datetime import datetime, timedelta
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
+from property_crm.domain.service import Job, median_hours, rating_summary, repeat_repairs
 from property_crm.property_crm.report.service_order_analytics.service_order_analytics import execute
 from property_crm.tests.factories import make_category, make_order, make_place, make_user
 
@@ -46,6 +47,44 @@ class TestServiceOrderAnalytics(FrappeTestCase):
 		self.assertEqual((rows[self.lifts.name]["orders"], rows[self.lifts.name]["open"]), (1, 1))
 		self.assertEqual(sum(chart["data"]["datasets"][0]["values"]), 3)
 		self.assertEqual(summary[0]["value"], 3)
+
+	def test_figures_follow_the_domain_rules(self):
+		"""The database's aggregation agrees with the pure functions on the same orders."""
+		rows = frappe.get_all(
+			"Service Order",
+			filters={"estate": self.estate.name},
+			fields=["name", "unit", "service_category", "creation", "first_responded_on", "sla_resolution_date",
+				"completed_on", "rating"],
+		)  # fmt: skip
+		report, _chart, _summary = self.run_report(estate=self.estate.name)
+		repeats = repeat_repairs(Job(r.name, r.unit, r.service_category, r.creation) for r in rows)
+		for category in (self.plumbing.name, self.lifts.name):
+			mine = [r for r in rows if r.service_category == category]
+			expected_ratings = rating_summary(r.rating for r in mine)
+			self.assertEqual(report[category]["average_rating"], expected_ratings["average"])
+			self.assertEqual(report[category]["rated"], expected_ratings["count"])
+			self.assertEqual(
+				report[category]["median_response_hours"],
+				median_hours(
+					r.first_responded_on - r.creation if r.first_responded_on else None for r in mine
+				),
+			)
+			resolved = [(r.sla_resolution_date or r.completed_on) for r in mine]
+			self.assertEqual(
+				report[category]["median_resolution_hours"],
+				median_hours(
+					end - r.creation if end else None for r, end in zip(mine, resolved, strict=True)
+				),
+			)
+			self.assertEqual(report[category]["repeat_repairs"], sum(1 for r in mine if r.name in repeats))
+
+	def test_repeat_of_is_set_when_filed(self):
+		first = frappe.get_doc("Service Order", self.first)
+		again = make_order(self.unit, self.plumbing, self.resident)
+		self.assertEqual(again.repeat_of, self.repeat, "the latest earlier order of the unit and category")
+		self.assertFalse(first.repeat_of)
+		other_unit = make_order(self.other_unit, self.lifts, self.other_resident)
+		self.assertFalse(other_unit.repeat_of)
 
 	def test_group_by_estate_and_month(self):
 		by_estate = execute({"group_by": "Estate", "service_category": self.plumbing.name})[1]
