@@ -65,6 +65,22 @@ class TestTechnicianIsolation(FrappeTestCase):
 		)
 		self.assertEqual({row["name"] for row in seen.json["data"]}, {self.mine.name, self.theirs.name})
 
+	def test_technicians_record_work_but_not_the_request(self):
+		response = SiteClient(self.tech).put(
+			f"/api/resource/Service Order/{self.mine.name}",
+			{
+				"subject": "技术员改的主题",
+				"unit": self.unit.name,
+				"completion_notes": "已更换角阀",
+				"labour_hours": 2,
+			},
+		)
+		self.assertEqual(response.status_code, 200, response.text)
+		saved = frappe.db.get_value(
+			"Service Order", self.mine.name, ["subject", "completion_notes", "labour_hours"]
+		)
+		self.assertEqual(saved, ("我的工单", "已更换角阀", 2.0))
+
 	def test_report_as_technician(self):
 		response = SiteClient(self.tech).post(
 			"/api/method/frappe.desk.query_report.run",
