@@ -1,12 +1,14 @@
 """Phone numbers and email addresses."""
 
 import re
+import unicodedata
 
 from property_crm.domain.errors import EMAIL_INVALID, MOBILE_INVALID, DomainError
 
-MAINLAND_MOBILE = re.compile(r"1[3-9]\d{9}")
-E164 = re.compile(r"\+[1-9]\d{6,14}")
-_SEPARATORS = re.compile(r"[\s\-.()\u3000]")
+# ASCII digits only: Python's \d would also match full-width and other scripts' digits
+MAINLAND_MOBILE = re.compile(r"1[3-9][0-9]{9}")
+E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+_SEPARATORS = re.compile(r"[\s\-.()\u2010-\u2015]")
 _EMAIL_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
 _EMAIL_LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 
@@ -15,11 +17,12 @@ def normalize_mobile(value: str, field: str = "mobile") -> str:
 	"""One stored form: mainland mobiles as their 11 digits, other numbers as E.164 (+ and digits).
 
 	Spaces, dashes, dots and brackets are ignored; +86 / 0086 / 86 before a mainland mobile is dropped.
+	Full-width characters typed with a Chinese input method (１３８, ＋, （）) count as their ASCII forms.
 	"""
 	raw = (value or "").strip()
 	if not raw:
 		return ""
-	number = _SEPARATORS.sub("", raw)
+	number = _SEPARATORS.sub("", unicodedata.normalize("NFKC", raw))
 	if number.startswith("00"):
 		number = "+" + number[2:]
 	if MAINLAND_MOBILE.fullmatch(number):

@@ -6,10 +6,15 @@ from datetime import date, timedelta
 from property_crm.domain.identity import mainland_check_digit
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-GIVEN = (
-	"伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂英华玉萍红娥玲芬燕彬鹏辉斌宇浩凯健俊帆帅旭宁"
-	"欣怡梓涵子轩浩然雨桐一诺思彤佳琪博文晨曦宇航嘉怡诗涵若汐可馨俊杰天佑雅琪志强建国建华秀兰桂芳"
-	"海燕丹丹晓东晓峰文博泽宇欣然梦琪紫涵皓轩思远语嫣沐辰安琪瑞阳立新国平振华春梅冬梅小红志明德华"
+# distinct characters common in given names (one or two of them make the given name)
+GIVEN = "".join(
+	dict.fromkeys(
+		"伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华玉萍红娥玲芬燕彬鹏辉斌宇浩凯健俊帆帅旭宁"
+		"欣怡梓涵子轩然雨桐诺思佳琪博文晨曦航嘉诗若汐可馨天佑雅志建国海丹东峰泽紫皓远语嫣沐辰安瑞阳"
+		"立新振春梅冬德晓慧婷雪琳颖倩淑珍凤洁梦蕾薇菲璐莹露月琴云莉瑶婧妍悦岚晴鑫波毅峻坤昊哲睿翔铭"
+		"宏昌盛兴荣福祥庆永成康乐家和顺达飞龙鹤松柏森青山川江清源晶亮光耀星宸逸霖瀚奕煜钧诚信义仁礼"
+		"智忠良善美蓉芸茜琦璇彦翰毅峰岩杉楠桦"
+	)
 )
 MOBILE_PREFIXES = (
 	"130 131 132 133 134 135 136 137 138 139 150 151 152 153 155 156 157 158 159 166 "
@@ -37,13 +42,18 @@ def mobile(rng: random.Random) -> str:
 
 
 def birth_date(rng: random.Random, min_age: int, max_age: int, today: date) -> date:
+	"""Roughly min_age to max_age years before today (never before 1900, which ID numbers refuse)."""
 	latest = today - timedelta(days=365 * min_age)
-	earliest = today - timedelta(days=365 * max_age)
+	earliest = max(today - timedelta(days=365 * max_age), date(1900, 1, 1))
 	return earliest + timedelta(days=rng.randint(0, (latest - earliest).days))
 
 
-def mainland_id(rng: random.Random, birth: date, region: str | None = None) -> str:
-	first17 = (region or rng.choice(REGIONS)) + birth.strftime("%Y%m%d") + f"{rng.randint(0, 999):03d}"
+def mainland_id(rng: random.Random, birth: date, region: str | None = None, gender: str | None = None) -> str:
+	"""A valid 18-digit number; with gender ("Male"/"Female") its 17th digit is odd/even as on real cards."""
+	sequence = rng.randint(0, 999)
+	if gender in ("Male", "Female") and sequence % 2 != (gender == "Male"):
+		sequence ^= 1  # flip the parity of the last digit of the sequence
+	first17 = (region or rng.choice(REGIONS)) + f"{birth:%Y%m%d}{sequence:03d}"
 	return first17 + mainland_check_digit(first17)
 
 

@@ -1,6 +1,7 @@
 """ID documents: mainland resident ID cards (GB 11643-1999) and the other documents by format."""
 
 import re
+import unicodedata
 from datetime import date
 
 from property_crm.domain.errors import (
@@ -22,11 +23,12 @@ CHECK_CHARS = "10X98765432"
 PROVINCES = frozenset(
 	(11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54)
 ) | frozenset((61, 62, 63, 64, 65, 71, 81, 82, 83))
+# ASCII only ([0-9], not \d, which also matches full-width and other scripts' digits)
 FORMATS = {
-	MAINLAND: re.compile(r"\d{17}[\dX]"),
+	MAINLAND: re.compile(r"[0-9]{17}[0-9X]"),
 	"Passport": re.compile(r"[A-Z0-9]{5,20}"),
-	"Hong Kong/Macau Permit": re.compile(r"[HM]\d{8}(\d{2})?"),
-	"Taiwan Permit": re.compile(r"\d{8}(\d{2})?"),
+	"Hong Kong/Macau Permit": re.compile(r"[HM][0-9]{8}([0-9]{2})?"),
+	"Taiwan Permit": re.compile(r"[0-9]{8}([0-9]{2})?"),
 	"Other": re.compile(r"[A-Z0-9-]{1,30}"),
 }
 
@@ -42,13 +44,17 @@ def birth_date_from_mainland_id(number: str) -> date:
 def normalize_id_number(
 	id_type: str, number: str, date_of_birth: date | None = None, today: date | None = None
 ) -> str:
-	"""The stored form (upper case, no spaces), or DomainError naming what is wrong."""
+	"""The stored form (upper case, no spaces, ASCII), or DomainError naming what is wrong.
+
+	Full-width characters (１１０１…Ｘ) count as their ASCII forms.
+	"""
 	if id_type not in ID_TYPES:
 		raise DomainError(ID_TYPE_UNKNOWN, id_type, field="id_type")
-	value = re.sub(r"\s", "", number or "").upper()
+	value = re.sub(r"\s", "", unicodedata.normalize("NFKC", number or ""))
 	if not value:
 		return ""
-	if not FORMATS[id_type].fullmatch(value):
+	# ASCII before upper-casing, so that e.g. "ß" cannot become "SS"
+	if not value.isascii() or not FORMATS[id_type].fullmatch(value := value.upper()):
 		raise DomainError(ID_FORMAT, number, id_type, field="id_number")
 	if id_type == MAINLAND:
 		_check_mainland(value, date_of_birth, today or date.today())
@@ -71,10 +77,10 @@ def _check_mainland(value: str, date_of_birth: date | None, today: date) -> None
 
 
 def mask_id_number(number: str) -> str:
-	"""For display to staff who may not read ID numbers: 110105********002X, E*******8."""
+	"""For display to staff who may not read ID numbers: 110105********002X (mainland), E******78."""
 	if not number:
 		return ""
-	keep_start, keep_end = (6, 4) if len(number) == 18 else (1, 2)
+	keep_start, keep_end = (6, 4) if FORMATS[MAINLAND].fullmatch(number) else (1, 2)
 	if len(number) <= keep_start + keep_end:
 		return "*" * len(number)
 	return number[:keep_start] + "*" * (len(number) - keep_start - keep_end) + number[-keep_end:]

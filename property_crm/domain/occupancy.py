@@ -1,6 +1,8 @@
 """Estates, buildings and units: codes, names, areas, floors and who lives where, when."""
 
+import math
 import re
+import unicodedata
 from datetime import date
 from itertools import combinations
 
@@ -26,9 +28,13 @@ _CODE = re.compile(r"[A-Z0-9]{1,20}")
 
 
 def validate_code(value: str, field: str, label: str) -> str:
-	"""Estate codes, building and unit numbers: letters and digits, upper-cased ("-" separates them)."""
-	code = (value or "").strip().upper()
-	if not _CODE.fullmatch(code):
+	"""Estate codes, building and unit numbers: ASCII letters and digits, upper-cased ("-" separates them).
+
+	Full-width characters (Ａ０１) count as their ASCII forms.
+	"""
+	code = unicodedata.normalize("NFKC", value or "").strip()
+	# ASCII before upper-casing, so that e.g. "ß" cannot become "SS"
+	if not code.isascii() or not _CODE.fullmatch(code := code.upper()):
 		raise DomainError(CODE_INVALID, label, value, field=field)
 	return code
 
@@ -48,7 +54,7 @@ def unit_name(estate_code: str, building_no: str, unit_no: str) -> str:
 
 
 def validate_areas(built_up_area: float | None, inner_area: float | None) -> None:
-	if not built_up_area or built_up_area <= 0:
+	if built_up_area is None or not 0 < built_up_area < math.inf:  # also refuses NaN
 		raise DomainError(BUILT_UP_AREA, field="built_up_area")
 	if inner_area and not 0 < inner_area <= built_up_area:  # 0 or None: not given
 		raise DomainError(INNER_AREA, built_up_area, field="inner_area")
@@ -74,7 +80,7 @@ def validate_occupants(rows: list[dict]) -> None:
 	"""Each row: idx, owner (the person), relation, move_in, move_out, primary_contact."""
 	for row in rows:
 		if row.get("relation") not in OCCUPANT_RELATIONS:
-			raise DomainError(OCCUPANT_RELATION, row["idx"], row.get("relation"), field="occupants")
+			raise DomainError(OCCUPANT_RELATION, row["idx"], row.get("relation") or "", field="occupants")
 		if not row.get("owner"):
 			raise DomainError(OCCUPANT_PERSON, row["idx"], field="occupants")
 		if row.get("move_out") and not row.get("move_in"):
