@@ -20,19 +20,30 @@ fi
 
 BENCH=$1 SITE=$2 CHECKOUT=$3
 PY="$BENCH/env/bin/python"
-conf() { "$PY" -c "import json,sys; print(json.load(open('$BENCH/sites/common_site_config.json')).get(sys.argv[1]) or '')" "$1"; }
-ROOT_PW=$(conf root_password)
+conf() { "$PY" -c "import json,sys; print(json.load(open(sys.argv[2])).get(sys.argv[1]) or '')" "$1" "${2:-$BENCH/sites/common_site_config.json}"; }
+# The MariaDB root password: from the environment, else the bench's config. Never prompted for (CI has
+# no standard input): without one, say what to set and stop.
+ROOT_PW=${PROPERTY_CRM_DB_ROOT_PASSWORD:-$(conf root_password)}
+if [ -z "$ROOT_PW" ]; then
+	echo "!!!!! NO MARIADB ROOT PASSWORD: set PROPERTY_CRM_DB_ROOT_PASSWORD, or root_password in $BENCH/sites/common_site_config.json !!!!!"
+	exit 3
+fi
 DB_HOST=$(conf db_host); DB_HOST=${DB_HOST:-127.0.0.1}
+# the password goes through the environment, never -p (an empty -p prompts)
+as_root() { MYSQL_PWD="$ROOT_PW" "$@" --protocol=tcp -h "$DB_HOST" -uroot </dev/null; }
 
 # ---- MariaDB
-if ! mysqladmin --protocol=tcp -h "$DB_HOST" -uroot -p"$ROOT_PW" ping >/dev/null 2>&1; then
+if ! as_root mysqladmin ping >/dev/null 2>&1; then
 	echo "starting MariaDB"
 	(service mariadb start || service mysql start) >/dev/null 2>&1 || (mysqld_safe >/dev/null 2>&1 &)
 	for _ in $(seq 60); do
-		mysqladmin --protocol=tcp -h "$DB_HOST" -uroot -p"$ROOT_PW" ping >/dev/null 2>&1 && break
+		as_root mysqladmin ping >/dev/null 2>&1 && break
 		sleep 1
 	done
-	mysqladmin --protocol=tcp -h "$DB_HOST" -uroot -p"$ROOT_PW" ping >/dev/null 2>&1 || { echo "MariaDB did not start"; exit 1; }
+	if ! as_root mysqladmin ping >/dev/null 2>&1; then
+		echo "MariaDB does not answer at $DB_HOST with the root password given (wrong password, or not installed)"
+		exit 1
+	fi
 fi
 
 # ---- Redis (the bench's own configs, which bind 127.0.0.1)
@@ -70,21 +81,50 @@ fi
 ln -sfn "$link/property_crm/public" "$BENCH/sites/assets/property_crm" 2>/dev/null || true
 
 # ---- the dedicated test site
-frappe_cli() { (cd "$BENCH/sites" && "$PY" -m frappe.utils.bench_helper frappe "$@"); }
-if [ ! -f "$BENCH/sites/$SITE/site_config.json" ]; then
+frappe_cli() { (cd "$BENCH/sites" && "$PY" -m frappe.utils.bench_helper frappe "$@" </dev/null); }
+
+site_is_usable() { # the site's own database user can log in and ERPNext is installed there
+	local config="$BENCH/sites/$SITE/site_config.json" db user pw
+	[ -f "$config" ] || return 1
+	db=$(conf db_name "$config"); user=$(conf db_user "$config"); user=${user:-$db}; pw=$(conf db_password "$config")
+	[ -n "$db" ] && [ -n "$pw" ] || return 1
+	MYSQL_PWD="$pw" mysql --protocol=tcp -h "$DB_HOST" -u"$user" -N -e \
+		"select 1 from \`tabInstalled Application\` where app_name = 'erpnext'" "$db" </dev/null 2>/dev/null | grep -qx 1
+}
+
+if [ -d "$BENCH/sites/$SITE" ] && ! site_is_usable; then
+	# a creation that failed half-way leaves a folder whose database user or tables are missing
+	echo "test site $SITE is broken (its database cannot be used): making it again"
+	db=$(conf db_name "$BENCH/sites/$SITE/site_config.json" 2>/dev/null)
+	if [ -n "$db" ]; then
+		as_root mysql -e "drop database if exists \`$db\`; drop user if exists '$db'@'%'; drop user if exists '$db'@'localhost'" >/dev/null 2>&1
+	fi
+	rm -rf "${BENCH:?}/sites/${SITE:?}"
+fi
+if [ ! -d "$BENCH/sites/$SITE" ]; then
 	echo "creating test site $SITE (ERPNext; a few minutes)"
-	frappe_cli new-site "$SITE" --admin-password admin --db-root-password "$ROOT_PW" \
-		--install-app erpnext --mariadb-user-host-login-scope='%' >"$BENCH/logs/property_crm_ci_new_site.log" 2>&1 \
-		|| { tail -40 "$BENCH/logs/property_crm_ci_new_site.log"; echo "new-site failed"; exit 1; }
+	if ! frappe_cli new-site "$SITE" --admin-password admin --db-root-username root --db-root-password "$ROOT_PW" \
+		--db-host "$DB_HOST" --install-app erpnext --mariadb-user-host-login-scope='%' \
+		>"$BENCH/logs/property_crm_ci_new_site.log" 2>&1; then
+		tail -40 "$BENCH/logs/property_crm_ci_new_site.log"
+		echo "new-site failed: the next run makes the site again"
+		exit 1
+	fi
 	frappe_cli --site "$SITE" set-config allow_tests True --parse >/dev/null
 fi
 # tests create many users within a minute; Frappe throttles user creation (60 a minute by default)
 frappe_cli --site "$SITE" set-config throttle_user_limit 100000 --parse >/dev/null
-if frappe_cli --site "$SITE" list-apps 2>/dev/null | grep -q "^property_crm"; then
+# a site's cached module map does not know an app just added to apps.txt: install-app would sync no doctype
+frappe_cli --site "$SITE" clear-cache >/dev/null
+installed=$(frappe_cli --site "$SITE" list-apps 2>/dev/null | grep -c "^property_crm")
+synced=$(frappe_cli --site "$SITE" execute frappe.db.exists --args '["DocType", "Service Order"]' 2>/dev/null | tail -1)
+if [ "$installed" -gt 0 ] && [ "$synced" = '"Service Order"' ]; then
 	echo "migrating $SITE"
 	frappe_cli --site "$SITE" migrate >"$BENCH/logs/property_crm_ci_migrate.log" 2>&1 \
 		|| { tail -40 "$BENCH/logs/property_crm_ci_migrate.log"; echo "migrate failed"; exit 1; }
 else
+	# listed as installed without its doctypes (an install on a stale module map): install it again
 	echo "installing property_crm on $SITE"
-	frappe_cli --site "$SITE" install-app property_crm || { echo "install-app failed"; exit 1; }
+	frappe_cli --site "$SITE" install-app property_crm --force >"$BENCH/logs/property_crm_ci_install.log" 2>&1 \
+		|| { tail -40 "$BENCH/logs/property_crm_ci_install.log"; echo "install-app failed"; exit 1; }
 fi
