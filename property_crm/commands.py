@@ -6,32 +6,44 @@ from frappe.commands import get_site, pass_context
 
 
 @click.command("property-crm-demo")
-@click.option("--units", default=200, show_default=True, help="How many units to create")
+@click.option("--units", default=200, show_default=True, help="How many units to create (first run)")
 @click.option("--residents", default=None, type=int, help="How many residents (default: 2 per unit)")
+@click.option("--orders", default=None, type=int, help="Service orders over 24 months (default: 5 per unit)")
 @click.option("--estates", default=None, type=int, help="How many estates (default: one per 2,000 units)")
 @click.option("--company", default=None, help="ERPNext Company of the estates (default: the first one)")
 @click.option("--seed", default=2026, show_default=True, help="Random seed, for repeatable data")
+@click.option("--password", default="Demo-2026!", show_default=True, help="Password of every demo login")
 @pass_context
-def property_crm_demo(context, units, residents, estates, company, seed):
-	"""Seed a realistic estate portfolio: estates, buildings, units, owners, tenants, families, vehicles."""
+def property_crm_demo(context, units, residents, orders, estates, company, seed, password):
+	"""A living demo company: completes ERPNext's setup for a Chinese company where it has not run, then
+	seeds the portfolio (estates, buildings, units, residents, vehicles), staff for every role (a manager
+	and customer service per estate, restricted to it; a company-wide manager; an accountant; technicians
+	in category pools with Assignment Rules), portal logins for sample residents, and 24 months of service
+	orders in every state with SLA outcomes, escalations, ratings, return visits and draft invoices for
+	chargeable repairs. Prints the logins at the end. A second run adds nothing that is already there.
+
+	Complaints, surveys, fees and care events join the demo as those features arrive."""
 	import frappe
 
-	from property_crm.demo_data import seed_portfolio
+	from property_crm.demo_company import print_logins, seed_company
 
 	site = get_site(context)
 	frappe.init(site=site)
 	frappe.connect()
 	try:
-		summary = seed_portfolio(
+		frappe.set_user("Administrator")
+		logins = seed_company(
 			units=units,
-			residents=residents if residents is not None else units * 2,
+			residents=residents,
+			orders=orders,
 			estates=estates,
 			company=company,
 			seed=seed,
+			password=password,
 			progress=click.echo,
 		)
 		frappe.db.commit()
-		click.secho(summary, fg="green")
+		print_logins(logins, click.echo)
 	finally:
 		frappe.destroy()
 

@@ -114,4 +114,10 @@ standard_portal_menu_items = [
 	{"title": "My Requests", "route": "/property/requests", "role": "Property Resident"},
 ]
 
-jinja = {"methods": ["property_crm.services.qr.qr_svg_data_uri", "property_crm.services.qr.request_url"]}
+jinja = {
+	"methods": [
+		"property_crm.services.qr.qr_svg_data_uri",
+		"property_crm.services.qr.request_url",
+		"property_crm.domain.service.resident_status",
+	]
+}

@@ -6,7 +6,7 @@ import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 from frappe.modules.import_file import import_file_by_path
 
-from property_crm.services import service_levels, sms
+from property_crm.services import defaults, service_levels, sms
 
 CUSTOM_FIELDS = {
 	"Sales Invoice": [
@@ -40,6 +40,8 @@ CUSTOM_FIELDS = {
 
 def after_install():
 	after_migrate()
+	# made once; a migrate never touches them again (staff edit them)
+	defaults.install_categories()
 
 
 def after_migrate():

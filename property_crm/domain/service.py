@@ -25,6 +25,28 @@ FULFILLED_STATES = ("Completed", "Closed", "Cancelled")
 OPEN_STATES = tuple(s for s in STATES if s not in FULFILLED_STATES)
 RETURN_VISIT_POLICIES = ("Never", "Only if unrated", "Always")
 
+# What a resident reads for each state: the words of the person waiting, never the desk's workflow
+# names (a new request is "submitted", not a "Draft"). Distinct English sources, so that their Chinese
+# (已提交, 已受理, 已派单, 处理中, 已完工 …) does not change the desk's own translations.
+RESIDENT_WORDS = {
+	"Draft": "Request submitted",
+	"Accepted": "Request received",
+	"Dispatched": "Technician assigned",
+	"In Progress": "Being handled",
+	"On Hold": "Paused for now",
+	"Awaiting Parts": "Waiting for parts",
+	"Awaiting Resident": "Waiting for your reply",
+	"Completed": "Work completed",
+	"Closed": "Request closed",
+	"Cancelled": "Request cancelled",
+	"Reopened": "Being handled again",
+}
+
+
+def resident_status(status: str) -> str:
+	"""The resident's word (English source, translated by the page) for a Service Order status."""
+	return RESIDENT_WORDS.get(status, "Being handled")
+
 
 def escalation_level(
 	now: datetime,

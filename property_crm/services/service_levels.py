@@ -61,12 +61,12 @@ def ensure_holiday_list() -> str:
 
 
 def make_agreement(name: str, targets: dict, default: bool = False, condition: str | None = None) -> str:
+	existing = find_agreement(name)  # ERPNext names it SLA-<doctype>-<service level>
 	sla = (
-		frappe.get_doc("Service Level Agreement", name)
-		if frappe.db.exists("Service Level Agreement", name)
-		else None
+		frappe.get_doc("Service Level Agreement", existing)
+		if existing
+		else frappe.new_doc("Service Level Agreement")
 	)
-	sla = sla or frappe.new_doc("Service Level Agreement")
 	sla.update(
 		{
 			"service_level": name,

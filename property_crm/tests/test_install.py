@@ -8,6 +8,9 @@ import sys
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
+from property_crm.domain.defaults import category_rows
+from property_crm.services.defaults import install_categories
+
 ROLES = (
 	"Property Manager",
 	"Property Customer Service",
@@ -52,6 +55,7 @@ def fingerprint() -> dict:
 		),
 		"priorities": frappe.db.count("Issue Priority"),
 		"holiday_lists": frappe.db.count("Holiday List", {"name": "Property CRM Holidays"}),
+		"categories": frappe.get_all("Service Category", fields=["name", "modified"], order_by="name"),
 	}
 
 
@@ -68,8 +72,17 @@ class TestInstall(FrappeTestCase):
 			self.assertTrue(frappe.get_meta(doctype).track_changes, doctype)
 
 	def test_second_migrate_changes_nothing(self):
-		before = fingerprint()
+		install_categories()  # the defaults (the CI site may predate them)
+		edited = frappe.get_doc("Service Category", "Elevator")
+		original = edited.default_priority, edited.response_hours
+		edited.default_priority, edited.response_hours = "Low", 1
+		edited.save()
+		deleted = frappe.get_doc("Service Category", "Tree Trimming")
+		deleted.delete()
 		frappe.db.commit()
+		self.addCleanup(restore_categories, original)
+		before = fingerprint()
+		frappe.db.commit()  # end the reading transaction: its metadata locks would block migrate's DDL
 		bench_python = sys.executable
 		result = subprocess.run(
 			[
@@ -90,6 +103,21 @@ class TestInstall(FrappeTestCase):
 		frappe.db.rollback()
 		frappe.clear_cache()
 		self.assertEqual(fingerprint(), before)
+		# staff's edits to the defaults survive a migrate, and what they deleted stays deleted
+		self.assertEqual(
+			frappe.db.get_value("Service Category", "Elevator", ["default_priority", "response_hours"]),
+			("Low", 1),
+		)
+		self.assertFalse(frappe.db.exists("Service Category", "Tree Trimming"))
+
+
+def restore_categories(original):
+	frappe.db.rollback()
+	category = frappe.get_doc("Service Category", "Elevator")
+	category.default_priority, category.response_hours = original
+	category.save()
+	install_categories()
+	frappe.db.commit()
 
 
 UNINSTALL_SITE = "property-crm-uninstall.localhost"
@@ -108,7 +136,10 @@ print(json.dumps({{
 	"workflow": bool(frappe.db.exists("Workflow", "Service Order")),
 	"agreements": frappe.db.count("Service Level Agreement", {{"document_type": "Service Order"}}),
 	"rules": frappe.db.count("Assignment Rule", {{"document_type": "Service Order"}}),
-}}))
+	"categories": frappe.get_all("Service Category", fields=["name", "parent_category", "is_group",
+		"default_priority", "chargeable", "return_visit_policy"], order_by="name")
+		if frappe.db.table_exists("Service Category") else [],
+}}, default=str))
 """
 
 
@@ -146,6 +177,14 @@ class TestUninstall(FrappeTestCase):
 			self.bench("--site", UNINSTALL_SITE, "install-app", "property_crm")
 		installed = self.state()
 		self.assertIn("property_crm", installed["apps"])
+		# a fresh install starts with the default category tree
+		expected = {row["category_name"]: row for row in category_rows()}
+		self.assertEqual({c["name"] for c in installed["categories"]}, set(expected))
+		for category in installed["categories"]:
+			row = expected[category["name"]]
+			self.assertEqual(category["parent_category"], row.get("parent_category"), category)
+			self.assertEqual(category["is_group"], row["is_group"], category)
+			self.assertEqual(category["default_priority"], row["default_priority"], category)
 		self.assertEqual(installed["columns"], [True, True])
 		self.assertTrue(installed["workflow"])
 		self.assertGreaterEqual(installed["agreements"], 1)

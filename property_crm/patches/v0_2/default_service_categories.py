@@ -1,0 +1,9 @@
+import frappe
+
+from property_crm.services.defaults import install_categories
+
+
+def execute():
+	"""Sites installed before the default categories existed get them once, if they have none."""
+	if not frappe.db.count("Service Category"):
+		install_categories()

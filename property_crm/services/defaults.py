@@ -1,0 +1,18 @@
+"""Defaults a new site starts with. Made once (on install, or by a patch on sites installed before
+them) and never again: staff may rename, edit or delete them, and a migrate keeps their edits."""
+
+import frappe
+
+from property_crm.domain.defaults import category_rows
+
+
+def install_categories() -> int:
+	"""The default Service Category tree, where a category of that name does not exist yet."""
+	made = 0
+	for row in category_rows():
+		if frappe.db.exists("Service Category", row["category_name"]):
+			continue
+		# Safe: called by install/patch as Administrator-equivalent setup code, not by a user request.
+		frappe.get_doc({"doctype": "Service Category"} | row).insert(ignore_permissions=True)
+		made += 1
+	return made
