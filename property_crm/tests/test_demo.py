@@ -1,0 +1,162 @@
+"""`property-crm-demo` on a fresh site of its own (ERPNext installed, its setup wizard not run): a living
+company with a login for every role, orders in every state, ratings, return visits and invoices; a
+second run changes no count. Slow (a new site each run), as a new user's first day is."""
+
+import json
+import os
+import subprocess
+import sys
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+
+from property_crm.domain.service import STATES
+
+SITE = "property-crm-demo-test.localhost"
+PASSWORD = "Demo-Test-2026!"
+
+CHECK = """
+import json, frappe
+from unittest.mock import patch
+from werkzeug.test import Client
+frappe.init(site={site!r}, sites_path=".")
+frappe.connect()
+roles = {{}}
+for row in frappe.get_all("Has Role", filters={{"role": ("like", "Property %"), "parenttype": "User"}}, fields=["role", "parent"]):
+	roles.setdefault(row.role, []).append(row.parent)
+out = {{
+	"setup_complete": frappe.db.get_single_value("System Settings", "setup_complete"),
+	"language": frappe.db.get_single_value("System Settings", "language"),
+	"time_zone": frappe.db.get_single_value("System Settings", "time_zone"),
+	"company": frappe.get_all("Company", fields=["country", "default_currency"]),
+	"roles": roles,
+	"restricted": frappe.get_all("User Permission", filters={{"allow": "Property Estate"}}, pluck="user"),
+	"counts": {{d: frappe.db.count(d) for d in ["Property Estate", "Property Building", "Property Unit",
+		"Property Owner", "Service Order", "Return Visit", "ToDo", "Sales Invoice", "User", "User Permission",
+		"Service Category", "Assignment Rule", "Item", "Customer", "Comment", "Version"]}},
+	"states": dict(frappe.db.sql("select status, count(*) from `tabService Order` group by status")),
+	"agreement": dict(frappe.db.sql("select agreement_status, count(*) from `tabService Order` group by agreement_status")),
+	"rated": frappe.db.count("Service Order", {{"rating": (">", 0)}}),
+	"escalated": frappe.db.count("Service Order", {{"escalation_level": (">", 0)}}),
+	"visits_done": frappe.db.count("Return Visit", {{"status": "Done", "outcome": ("is", "set")}}),
+	"invoices": frappe.get_all("Sales Invoice", filters={{"service_order": ("is", "set")}}, fields=["docstatus", "service_order"]),
+	"rules": frappe.get_all("Assignment Rule", filters={{"document_type": "Service Order", "disabled": 0}}, pluck="name"),
+}}
+pages = {{}}
+def get(client, path, **kw):
+	result = {{}}
+	with patch("frappe.app.get_site_name", return_value={site!r}):
+		result = client.post(path, **kw) if kw else client.get(path)
+	frappe.db.rollback()
+	return result
+for user, path in (("a01.cs@example.com", "/api/resource/Service Order?limit_page_length=5"),
+		("a01.tenant@example.com", "/property"), ("tech.wang@example.com", "/api/resource/Service Order")):
+	client = Client(frappe.app.application)
+	login = get(client, "/api/method/login", json={{"usr": user, "pwd": {password!r}}})
+	page = get(client, path)
+	pages[user] = [login.status_code, page.status_code, page.get_data(as_text=True)[:20000]]
+out["pages"] = pages
+print(json.dumps(out, default=str, ensure_ascii=False))
+"""
+
+
+def frappe_cli(*args, timeout=1800) -> subprocess.CompletedProcess:
+	return subprocess.run(
+		[sys.executable, "-m", "frappe.utils.bench_helper", "frappe", *args],
+		cwd=os.getcwd(),
+		capture_output=True,
+		text=True,
+		timeout=timeout,
+		stdin=subprocess.DEVNULL,
+	)
+
+
+class TestDemoCompany(FrappeTestCase):
+	def run_ok(self, *args) -> str:
+		result = frappe_cli(*args)
+		self.assertEqual(result.returncode, 0, result.stdout[-3000:] + result.stderr[-3000:])
+		return result.stdout
+
+	def state(self) -> dict:
+		result = subprocess.run(
+			[sys.executable, "-c", CHECK.format(site=SITE, password=PASSWORD)],
+			cwd=os.getcwd(),
+			capture_output=True,
+			text=True,
+		)
+		self.assertEqual(result.returncode, 0, result.stderr[-3000:])
+		return json.loads(result.stdout.strip().splitlines()[-1])
+
+	def test_demo_on_a_fresh_site(self):
+		root = frappe.conf.root_password or os.environ.get("PROPERTY_CRM_DB_ROOT_PASSWORD") or ""
+		if os.path.exists(os.path.join(SITE, "site_config.json")):
+			self.run_ok("drop-site", SITE, "--force", "--no-backup", "--db-root-password", root)
+		self.run_ok(
+			"new-site", SITE, "--admin-password", "admin", "--install-app", "erpnext",
+			"--mariadb-user-host-login-scope=%", "--db-root-password", root,
+		)  # fmt: skip
+		self.run_ok("--site", SITE, "install-app", "property_crm")
+		demo = (
+			"--site",
+			SITE,
+			"property-crm-demo",
+			"--units",
+			"150",
+			"--orders",
+			"700",
+			"--password",
+			PASSWORD,
+		)
+		printed = self.run_ok(*demo)
+		first = self.state()
+
+		# ERPNext's setup, done by the demo for a Chinese company
+		self.assertEqual(first["setup_complete"], 1)
+		self.assertEqual(first["language"], "zh")
+		self.assertEqual(first["time_zone"], "Asia/Shanghai")
+		self.assertEqual(first["company"], [{"country": "China", "default_currency": "CNY"}])
+		# a login for every role, estate staff restricted to their estate
+		roles = first["roles"]
+		self.assertGreaterEqual(len(roles["Property Manager"]), 2)
+		self.assertEqual(len(roles["Property Accountant"]), 1)
+		self.assertGreaterEqual(len(roles["Property Technician"]), 5)
+		self.assertGreaterEqual(len(roles["Property Resident"]), 2)
+		self.assertIn("a01.cs@example.com", roles["Property Customer Service"])
+		self.assertIn("a01.cs@example.com", first["restricted"])
+		self.assertIn("a01.manager@example.com", first["restricted"])
+		self.assertNotIn("manager@example.com", first["restricted"])
+		for user in (
+			"manager@example.com",
+			"a01.cs@example.com",
+			"tech.wang@example.com",
+			"a01.tenant@example.com",
+		):
+			self.assertIn(user, printed, "the logins are printed")
+		# the company at work
+		self.assertEqual(first["counts"]["Property Unit"], 150)
+		self.assertGreaterEqual(first["counts"]["Service Order"], 700)
+		self.assertEqual(set(first["states"]), set(STATES), "orders in every state")
+		self.assertGreater(first["agreement"]["Fulfilled"], first["agreement"]["Failed"])
+		self.assertGreater(first["agreement"]["Failed"], 0, "some SLAs breached")
+		self.assertGreater(first["rated"], 100)
+		self.assertGreater(first["escalated"], 0)
+		self.assertGreater(first["visits_done"], 0)
+		self.assertGreater(first["counts"]["Return Visit"], first["visits_done"] - 1)
+		self.assertGreaterEqual(len(first["rules"]), 10, "technician pools as Assignment Rules")
+		self.assertTrue(first["invoices"], "draft invoices for chargeable repairs")
+		self.assertTrue(all(row["docstatus"] == 0 for row in first["invoices"]))
+		# the printed logins work
+		login, status, body = first["pages"]["a01.cs@example.com"]
+		self.assertEqual((login, status), (200, 200))
+		self.assertEqual(len(json.loads(body)["data"]), 5)
+		login, status, body = first["pages"]["a01.tenant@example.com"]
+		self.assertEqual((login, status), (200, 200))
+		self.assertIn("A01-", body)
+		self.assertEqual(first["pages"]["tech.wang@example.com"][:2], [200, 200])
+
+		# a second run adds nothing
+		again = self.run_ok(*demo)
+		self.assertIn("kept as", again)
+		second = self.state()
+		for key in ("counts", "states", "agreement", "rated", "roles", "restricted", "invoices", "rules"):
+			self.assertEqual(second[key], first[key], key)
