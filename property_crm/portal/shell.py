@@ -1,0 +1,96 @@
+"""Routing and rendering of the portal pages (see the package docstring)."""
+
+import re
+from functools import cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+import frappe
+from frappe import _
+from frappe.website.page_renderers.base_renderer import BaseRenderer
+from frappe.website.path_resolver import resolve_path as frappe_resolve_path
+from frappe.website.utils import build_response
+
+from property_crm.domain.service import resident_status
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "portal"
+LANGUAGES = (("zh", "中文"), ("en", "English"))
+
+# (route pattern, page function "module.function") — the function returns (template, context)
+PAGES = (
+	(re.compile(r"property"), "property_crm.portal.pages.home"),
+	(re.compile(r"property/requests"), "property_crm.portal.pages.requests"),
+	(re.compile(r"property/requests/new"), "property_crm.portal.pages.new_request"),
+	(re.compile(r"property/requests/(?P<name>[^/]+)"), "property_crm.portal.pages.request"),
+)
+
+
+def match(path: str):
+	path = path.strip("/ ")
+	for pattern, function in PAGES:
+		found = pattern.fullmatch(path)
+		if found:
+			return function, found.groupdict()
+	return None
+
+
+def resolve_path(path: str) -> str:
+	"""`website_path_resolver` hook: our routes as they are (no routing map to build), others as Frappe's."""
+	if match(path):
+		frappe.local.path = path.strip("/ ")
+		return path.strip("/ ")
+	return frappe_resolve_path(path)
+
+
+@cache
+def environment() -> Environment:
+	"""Compiled once per process (Frappe's own environment is rebuilt per request)."""
+	env = Environment(
+		loader=FileSystemLoader(str(TEMPLATES)),
+		autoescape=select_autoescape(default=True),
+		auto_reload=bool(frappe.conf.developer_mode),
+		trim_blocks=True,
+		lstrip_blocks=True,
+	)
+	env.globals.update({"resident_status": resident_status, "languages": LANGUAGES})
+	return env
+
+
+class PortalPage(BaseRenderer):
+	def can_render(self):
+		return bool(match(self.path))
+
+	def render(self):
+		function, arguments = match(self.path)
+		template, context = frappe.get_attr(function)(**arguments)
+		html = environment().get_template(template).render(shell_context() | context)
+		response = self.build_response(html)
+		response.headers["Cache-Control"] = "no-store, private"
+		return response
+
+	def build_response(self, data, http_status_code=None, headers=None):
+		return build_response(self.path, data, http_status_code or self.http_status_code, headers)
+
+
+def shell_context() -> dict:
+	"""What every page of the shell has: translation, language, CSRF token, formatting."""
+	return {
+		"_": _,
+		"lang": frappe.local.lang or "en",
+		"csrf_token": frappe.sessions.get_csrf_token(),
+		"path": "/" + (frappe.local.path or "property"),
+		"format_datetime": lambda value: (
+			frappe.utils.format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
+		),
+		"format_currency": lambda value: frappe.utils.fmt_money(value or 0, currency=default_currency()),
+	}
+
+
+@cache
+def _currency(site: str) -> str:
+	return frappe.db.get_default("currency") or "CNY"
+
+
+def default_currency() -> str:
+	return _currency(frappe.local.site)
