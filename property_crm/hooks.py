@@ -66,14 +66,31 @@ before_tests = "property_crm.tests.setup.before_tests"
 
 # Estate isolation for records that have no estate link of their own (User Permissions on
 # Property Estate already cover Property Building and Property Unit through their `estate` link).
+# Need-to-know: technicians reach the resident files and units of their open orders only; child tables
+# with personal data follow their parent (Frappe lets a parent's reader query a child table directly).
 permission_query_conditions = {
 	"Property Owner": "property_crm.permissions.owner_query_conditions",
 	"Service Order": "property_crm.permissions.order_query_conditions",
+	"Property Unit": "property_crm.permissions.unit_query_conditions",
+	"Property Unit Occupant": "property_crm.permissions.child_query_conditions",
+	"Property Family Member": "property_crm.permissions.child_query_conditions",
+	"Property Vehicle": "property_crm.permissions.child_query_conditions",
+	"Property Owner Tag": "property_crm.permissions.child_query_conditions",
 }
 has_permission = {
 	"Property Owner": "property_crm.permissions.owner_has_permission",
 	"Service Order": "property_crm.permissions.order_has_permission",
+	"Property Unit": "property_crm.permissions.unit_has_permission",
 }
+
+# Frappe's link search ignores every permission rule when asked to ignore user permissions; ours refuse.
+override_whitelisted_methods = {
+	"frappe.desk.search.search_link": "property_crm.permissions.search_link",
+	"frappe.desk.search.search_widget": "property_crm.permissions.search_widget",
+}
+
+# Notifications on our doctypes reach only people who may read the document, and never show setup advice.
+override_doctype_class = {"Notification": "property_crm.overrides.notification.PropertyNotification"}
 
 doc_events = {
 	"SMS Settings": {"on_update": "property_crm.services.sms.sync_sms_notifications"},
