@@ -223,12 +223,22 @@ def main():
 	}
 	print("volume:", ", ".join(f"{k} {v:,}" for k, v in counts.items()))
 	portal = Timer(args.site, "bench-resident@example.com", "Bench-2026!")
+	own_order = frappe.db.get_value(
+		"Service Order", {"requester": resident}, "name", order_by="creation desc"
+	)
 	admin = Timer(args.site, "Administrator", frappe.conf.admin_password or "admin")
 	company = frappe.db.get_value("Company", {}, "name")
 	year = {"from_date": add_months(nowdate(), -12), "to_date": nowdate()}
 	rows = [
 		("portal: my requests list", portal, ("get", "/property/requests"), ("get", "/issues/list")),
 		("portal: /property home", portal, ("get", "/property"), ("get", "/issues/list")),
+		(
+			"portal: a request's page",
+			portal,
+			("get", f"/property/requests/{own_order}"),
+			("get", "/issues/list"),
+		),
+		("portal: new-request form", portal, ("get", "/property/requests/new"), ("get", "/issues/list")),
 		(
 			"desk list (list-view columns)",
 			admin,

@@ -64,6 +64,9 @@ def seed_company(
 
 	started = time.monotonic()
 	rng = random.Random(seed)
+	# Frappe refuses more than 60 new users a minute (against sign-up floods); the demo makes staff and
+	# residents' logins in one go
+	frappe.local.conf.throttle_user_limit = max(frappe.local.conf.get("throttle_user_limit") or 60, 10_000)
 	company = ensure_setup(company, progress)
 	made = install_categories()
 	progress(f"service categories: {made} made, {frappe.db.count('Service Category')} in all")

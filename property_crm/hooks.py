@@ -138,3 +138,8 @@ jinja = {
 		"property_crm.domain.service.resident_status",
 	]
 }
+
+# The resident portal's shell: /property… pages rendered from templates compiled once per process
+# (property_crm/portal), without Frappe's per-request Jinja environment and routing map.
+page_renderer = ["property_crm.portal.shell.PortalPage"]
+website_path_resolver = ["property_crm.portal.shell.resolve_path"]

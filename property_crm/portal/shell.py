@@ -83,14 +83,16 @@ def shell_context() -> dict:
 		"format_datetime": lambda value: (
 			frappe.utils.format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
 		),
-		"format_currency": lambda value: frappe.utils.fmt_money(value or 0, currency=default_currency()),
+		"format_currency": format_currency,
 	}
 
 
 @cache
-def _currency(site: str) -> str:
-	return frappe.db.get_default("currency") or "CNY"
+def _currency_symbol(site: str) -> str:
+	"""The company currency's symbol (¥ for CNY), read once per process and site."""
+	currency = frappe.db.get_default("currency") or "CNY"
+	return frappe.db.get_value("Currency", currency, "symbol") or currency + " "
 
 
-def default_currency() -> str:
-	return _currency(frappe.local.site)
+def format_currency(value: float | None) -> str:
+	return f"{_currency_symbol(frappe.local.site)}{value or 0:,.2f}"
