@@ -1,5 +1,7 @@
 """Whitelisted methods of the resident portal. Each one decides the resident from the session and
-touches only the fields a resident may set: never status, priority, SLA, assignee or charges."""
+touches only the fields a resident may set: never status, priority, SLA, assignee or charges. Which
+orders a resident reaches (cancel, rate, photo) is `portal.order_of_resident`: the occupancy-period rule
+of `domain.occupancy_periods`, as on the pages."""
 
 import frappe
 from frappe import _
@@ -14,6 +16,7 @@ MAX_PHOTO_BYTES = 8 * 1024 * 1024
 def submit_request(unit: str, service_category: str, subject: str, description: str | None = None,
 	preferred_time: str | None = None) -> str:  # fmt: skip
 	resident = portal.current_resident()
+	# only where one lives today; a former home's orders stay readable (their own) but take no new ones
 	if unit not in {u.name for u in portal.my_units(resident)}:
 		raise frappe.PermissionError(_("You can only file requests for your own home."))
 	if not frappe.db.exists("Service Category", {"name": service_category, "is_group": 0}):

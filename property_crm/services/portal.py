@@ -1,13 +1,21 @@
 """The resident's side: who is asking, which units are theirs, which orders they may see.
 
 Every portal page and portal method goes through these functions; a resident's reach is decided here,
-on the server, from the Property Owner linked to their user and the units they occupy."""
+on the server, from the Property Owner linked to their user and the units they occupy — and when:
+`domain.occupancy_periods` is the one rule (own records always, a unit's only for the time one lives
+there)."""
+
+from pypika.terms import Case
 
 import frappe
 from frappe import _
-from frappe.utils import getdate, today
+from frappe.query_builder import Order
+from frappe.query_builder.functions import Sum
+from frappe.utils import cint, getdate, today
 
+from property_crm.domain import occupancy_periods
 from property_crm.domain.occupancy import current_occupants
+from property_crm.domain.occupancy_periods import Reach
 
 OPEN_FOR_CANCEL = ("Draft", "Accepted")
 PAGE_SIZE = 20
@@ -15,6 +23,10 @@ PAGE_SIZE = 20
 
 def current_resident(required: bool = True) -> str | None:
 	user = frappe.session.user
+	# What a resident's page shows depends on who asks, so nothing of it may be cached site-wide — not
+	# even a "not found": Frappe remembers 404 URLs for every user (`website_404`), which would hide a
+	# request from its own resident after a neighbour's attempt to open it.
+	frappe.local.no_cache = 1
 	resident = None if user == "Guest" else frappe.db.get_value("Property Owner", {"user": user}, "name")
 	if required and not resident:
 		if user == "Guest":
@@ -46,51 +58,71 @@ def my_units(resident: str) -> list[dict]:
 	return current_occupants(rows, getdate(today()))
 
 
-def order_of_resident(name: str, resident: str):
-	"""The order if it belongs to one of the resident's units; otherwise a permission error."""
-	units = {u.name for u in my_units(resident)}
-	unit = frappe.db.get_value("Service Order", name, "unit")
-	if not unit or unit not in units:
+def reach_of(resident: str, units: list[dict] | None = None) -> Reach:
+	"""What the resident may see today (`domain.occupancy_periods`): their own orders, and their current
+	units' orders created since they moved in. Pass `units` (rows of `my_units(resident)`) when the page
+	already has them, so that no query is added."""
+	rows = my_units(resident) if units is None else units
+	return occupancy_periods.reach(
+		resident,
+		[{"unit": row.name, "move_in": row.move_in, "move_out": row.move_out} for row in rows],
+		getdate(today()),
+	)
+
+
+def visible_to(reach: Reach, table):
+	"""The query-builder condition of `Reach.sees` on `table` (unit, requester, creation): the same rule
+	for lists that `order_of_resident` applies to one record. Values are bound parameters, never SQL text."""
+	if not isinstance(reach, Reach):
+		# a list of unit names is how this used to be called: it would ignore who lived there when
+		raise TypeError("Pass services.portal.reach_of(resident), not unit names.")
+	condition = table.requester == reach.resident
+	for window in reach.windows:
+		stay = (table.unit == window.unit) & (table.creation >= window.since)
+		if window.before is not None:
+			stay &= table.creation < window.before
+		condition |= stay
+	return condition
+
+
+def order_of_resident(name: str, resident: str, reach: Reach | None = None):
+	"""The order if the resident may see it (their own, or their home's during their stay); otherwise a
+	permission error that says no more than that."""
+	reach = reach or reach_of(resident)
+	row = None
+	if name and isinstance(name, str):
+		row = frappe.db.get_value("Service Order", name, ["unit", "requester", "creation"], as_dict=True)
+	if not row or not reach.sees(row.unit, row.requester, row.creation):
 		raise frappe.PermissionError(_("This request does not belong to your home."))
 	return frappe.get_doc("Service Order", name)
 
 
+LIST_FIELDS = ("name", "subject", "status", "unit", "service_category", "creation", "rating", "completed_on")
+
+
 def orders_of(
-	units: list[str], start: int = 0, page_length: int = PAGE_SIZE, status: str | None = None
+	reach: Reach, start: int = 0, page_length: int = PAGE_SIZE, status: str | None = None
 ) -> list[dict]:
-	if not units:
-		return []
-	filters = {"unit": ("in", units)}
+	"""The orders the resident may see, newest first (one query)."""
+	order = frappe.qb.DocType("Service Order")
+	query = (
+		frappe.qb.from_(order)
+		.select(*(order[field] for field in LIST_FIELDS))
+		.where(visible_to(reach, order))
+	)
 	if status == "open":
-		filters["status"] = ("not in", ("Closed", "Cancelled"))
-	return frappe.get_all(
-		"Service Order",
-		filters=filters,
-		fields=[
-			"name",
-			"subject",
-			"status",
-			"unit",
-			"service_category",
-			"creation",
-			"rating",
-			"completed_on",
-		],
-		order_by="creation desc",
-		start=start,
-		page_length=page_length,
+		query = query.where(order.status.notin(["Closed", "Cancelled"]))
+	return (
+		query.orderby(order.creation, order=Order.desc)
+		.limit(cint(page_length))
+		.offset(max(0, cint(start)))
+		.run(as_dict=True)
 	)
 
 
-def counts_of(units: list[str]) -> dict:
+def counts_of(reach: Reach) -> dict:
 	"""Open orders and orders waiting for the resident's rating, in one query."""
-	if not units:
-		return {"open": 0, "to_rate": 0}
 	order = frappe.qb.DocType("Service Order")
-	from pypika.terms import Case
-
-	from frappe.query_builder.functions import Sum
-
 	open_case = Case().when(order.status.notin(["Closed", "Cancelled"]), 1).else_(0)
 	rate_case = (
 		Case()
@@ -100,7 +132,7 @@ def counts_of(units: list[str]) -> dict:
 	row = (
 		frappe.qb.from_(order)
 		.select(Sum(open_case).as_("open"), Sum(rate_case).as_("to_rate"))
-		.where(order.unit.isin(units))
+		.where(visible_to(reach, order))
 		.run(as_dict=True)[0]
 	)
 	return {"open": int(row.open or 0), "to_rate": int(row.to_rate or 0)}
@@ -122,30 +154,31 @@ def status_history(order: str) -> list[dict]:
 	return history
 
 
-def orders_to_rate(units: list[str], limit: int = 5) -> list[dict]:
-	if not units:
-		return []
-	return frappe.get_all(
-		"Service Order",
-		filters={
-			"unit": ("in", units),
-			"status": ("in", ("Completed", "Closed")),
-			"rating": ("in", (0, None)),
-		},
-		fields=["name", "subject", "status"],
-		order_by="completed_on desc",
-		page_length=limit,
+def orders_to_rate(reach: Reach, limit: int = 5) -> list[dict]:
+	"""Completed orders the resident may see and nobody has rated yet (one query)."""
+	order = frappe.qb.DocType("Service Order")
+	return (
+		frappe.qb.from_(order)
+		.select(order.name, order.subject, order.status)
+		.where(visible_to(reach, order))
+		.where(order.status.isin(["Completed", "Closed"]) & (order.rating.isnull() | (order.rating == 0)))
+		.orderby(order.completed_on, order=Order.desc)
+		.limit(cint(limit))
+		.run(as_dict=True)
 	)
 
 
 def outstanding_amount(resident: str) -> float:
-	"""Unpaid ERPNext invoices of the resident's Customer (one query; ERPNext keeps the ledger)."""
+	"""Unpaid ERPNext invoices of the resident's Customer (one query; ERPNext keeps the ledger).
+
+	These are the person's own bills, wherever they lived, so no occupancy window applies. Invoices
+	shown per unit (a unit's fees, a household's bills) must go through the same rule as orders:
+	`reach_of(resident)` and `visible_to()` (or `Reach.sees()` for one invoice) — a new occupant never
+	sees the previous occupant's bills."""
 	customer = frappe.db.get_value("Property Owner", resident, "customer")
 	if not customer:
 		return 0.0
 	invoice = frappe.qb.DocType("Sales Invoice")
-	from frappe.query_builder.functions import Sum
-
 	total = (
 		frappe.qb.from_(invoice)
 		.select(Sum(invoice.outstanding_amount))

@@ -10,11 +10,11 @@ def get_context(context):
 	import frappe
 
 	resident = portal.current_resident()
-	units = [u.name for u in portal.my_units(resident)]
+	reach = portal.reach_of(resident)  # own orders, and the units' since moving in
 	page = max(1, cint(frappe.form_dict.get("page") or 1))
 	status = "open" if frappe.form_dict.get("status") == "open" else None
 	rows = portal.orders_of(
-		units, start=(page - 1) * portal.PAGE_SIZE, page_length=portal.PAGE_SIZE + 1, status=status
+		reach, start=(page - 1) * portal.PAGE_SIZE, page_length=portal.PAGE_SIZE + 1, status=status
 	)
 	context.no_cache = 1
 	context.show_sidebar = False
