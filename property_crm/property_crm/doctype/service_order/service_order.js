@@ -7,6 +7,15 @@ frappe.ui.form.on("Service Order", {
 	},
 	refresh(frm) {
 		if (frm.is_new()) return;
+		const unplaced = frm.doc.channel === "Email" && !(frm.doc.unit && frm.doc.service_category);
+		if (unplaced && frm.doc.status === "Draft") {
+			frm.set_intro(
+				__("E-mailed request: place it in a unit and choose its category before accepting it."),
+				"orange"
+			);
+		} else {
+			frm.set_intro();
+		}
 		const dispatcher = frappe.user.has_role(["Property Customer Service", "Property Manager"]);
 		if (dispatcher && !["Completed", "Closed", "Cancelled"].includes(frm.doc.status)) {
 			frm.add_custom_button(__("Reassign"), () => reassign(frm), __("Tools"));

@@ -156,6 +156,18 @@ class TestServiceOrderLifecycle(ServiceOrderTestCase):
 		with self.assertRaisesRegex(frappe.ValidationError, "Requester"):
 			make_order(self.unit, self.category, stranger)
 
+	def test_unit_and_category_are_required_except_on_unplaced_emailed_orders(self):
+		nowhere = frappe._dict(name=None)
+		with self.assertRaisesRegex(frappe.ValidationError, "Unit: choose the unit this request is for"):
+			make_order(nowhere, self.category, channel="Phone")
+		with self.assertRaisesRegex(frappe.ValidationError, "Category: choose the category of this request"):
+			make_order(self.unit, nowhere, channel="Desk")
+		# an e-mailed request may wait in Draft for customer service to place it (tests/test_email_intake.py)
+		order = make_order(nowhere, nowhere, channel="Email", requester_email="someone@example.net")
+		self.assertEqual((order.status, order.unit, order.estate), ("Draft", None, None))
+		with self.assertRaisesRegex(frappe.ValidationError, "place this e-mailed request in a unit"):
+			act(order, "Accept", self.cs)
+
 
 class TestReturnVisits(ServiceOrderTestCase):
 	def setUp(self):
