@@ -29,7 +29,7 @@ from property_crm.domain import demo, demo_orders
 from property_crm.domain.defaults import leaves as default_leaves
 from property_crm.domain.service import REPEAT_WINDOW_DAYS
 from property_crm.services import accounts, service_levels
-from property_crm.services.defaults import install_categories
+from property_crm.services.defaults import install_categories, set_default_email_category
 
 DOMAIN = "example.com"
 COMPANY = "示范物业服务有限公司"
@@ -69,6 +69,7 @@ def seed_company(
 	frappe.local.conf.throttle_user_limit = max(frappe.local.conf.get("throttle_user_limit") or 60, 10_000)
 	company = ensure_setup(company, progress)
 	made = install_categories()
+	set_default_email_category()
 	progress(f"service categories: {made} made, {frappe.db.count('Service Category')} in all")
 	if frappe.db.count("Property Unit"):
 		progress(f"portfolio: kept as it is ({frappe.db.count('Property Unit'):,} units)")

@@ -119,12 +119,15 @@ user_data_fields = [
 		],
 		"partial": 1,
 	},
+	# an e-mailed request from someone with no resident file keeps their address and name on the order
+	{
+		"doctype": "Service Order",
+		"filter_by": "requester_email",
+		"redact_fields": ["requester_name", "requester_email", "contact_mobile"],
+		"partial": 1,
+	},
 ]
 
-website_route_rules = [
-	{"from_route": "/property/requests/new", "to_route": "property/requests/new"},
-	{"from_route": "/property/requests/<name>", "to_route": "property/request"},
-]
 
 standard_portal_menu_items = [
 	{"title": "My Home", "route": "/property", "role": "Property Resident"},

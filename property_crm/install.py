@@ -42,6 +42,7 @@ def after_install():
 	after_migrate()
 	# made once; a migrate never touches them again (staff edit them)
 	defaults.install_categories()
+	defaults.set_default_email_category()
 
 
 def after_migrate():

@@ -62,6 +62,9 @@ class PortalPage(BaseRenderer):
 		return bool(match(self.path))
 
 	def render(self):
+		# personal pages: never cached, and never remembered as "not found" for everybody (Frappe keeps
+		# a site-wide list of 404 URLs unless the request says no_cache)
+		frappe.local.no_cache = 1
 		function, arguments = match(self.path)
 		template, context = frappe.get_attr(function)(**arguments)
 		html = environment().get_template(template).render(shell_context() | context)

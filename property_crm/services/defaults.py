@@ -16,3 +16,11 @@ def install_categories() -> int:
 		frappe.get_doc({"doctype": "Service Category"} | row).insert(ignore_permissions=True)
 		made += 1
 	return made
+
+
+def set_default_email_category(category: str = "Other Requests") -> None:
+	"""E-mailed requests start in "Other Requests" until customer service files them properly."""
+	if not frappe.db.get_single_value("Property CRM Settings", "email_default_category") and frappe.db.exists(
+		"Service Category", {"name": category, "is_group": 0}
+	):
+		frappe.db.set_single_value("Property CRM Settings", "email_default_category", category)

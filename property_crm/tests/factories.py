@@ -2,6 +2,7 @@
 records, so tests never depend on each other's data or on run order."""
 
 import random
+import re
 from datetime import date
 from threading import Thread
 from unittest.mock import patch
@@ -16,6 +17,7 @@ from property_crm.domain import demo
 from property_crm.tests.setup import TEST_COMPANY
 
 PASSWORD = "Pcrm-test-2026!"
+CSRF_META = re.compile(r'name="csrf-token" content="([0-9a-f]+)"')
 _rng = random.Random()
 
 
@@ -118,6 +120,7 @@ class SiteClient:
 
 	def __init__(self, user: str | None = None, password: str = PASSWORD):
 		self.site = frappe.local.site
+		self.csrf_token = None
 		self.client = Client(frappe.get_attr("frappe.app.application"))
 		if user:
 			response = self.post("/api/method/login", {"usr": user, "pwd": password})
@@ -125,6 +128,8 @@ class SiteClient:
 
 	def _run(self, method: str, path: str, **kwargs):
 		result = {}
+		if method != "get" and self.csrf_token:  # as the portal's own script sends it
+			kwargs.setdefault("headers", {}).setdefault("X-Frappe-CSRF-Token", self.csrf_token)
 
 		def target():
 			with patch("frappe.app.get_site_name", return_value=self.site):
@@ -138,7 +143,14 @@ class SiteClient:
 		return result["response"]
 
 	def get(self, path: str, params: dict | None = None):
-		return self._run("get", path, query_string=params or {})
+		response = self._run("get", path, query_string=params or {})
+		# a page that gives the browser a CSRF token: later POSTs carry it, as a browser's would
+		found = (
+			CSRF_META.search(response.get_data(as_text=True)) if response.mimetype == "text/html" else None
+		)
+		if found:
+			self.csrf_token = found.group(1)
+		return response
 
 	def post(self, path: str, data: dict | None = None):
 		return self._run("post", path, json=data or {})

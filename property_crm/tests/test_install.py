@@ -139,6 +139,8 @@ print(json.dumps({{
 	"categories": frappe.get_all("Service Category", fields=["name", "parent_category", "is_group",
 		"default_priority", "chargeable", "return_visit_policy"], order_by="name")
 		if frappe.db.table_exists("Service Category") else [],
+	"email_category": frappe.db.get_single_value("Property CRM Settings", "email_default_category")
+		if frappe.db.table_exists("Service Category") else None,
 }}, default=str))
 """
 
@@ -179,6 +181,9 @@ class TestUninstall(FrappeTestCase):
 		self.assertIn("property_crm", installed["apps"])
 		# a fresh install starts with the default category tree
 		expected = {row["category_name"]: row for row in category_rows()}
+		self.assertEqual(
+			installed["email_category"], "Other Requests", "e-mailed requests' starting category"
+		)
 		self.assertEqual({c["name"] for c in installed["categories"]}, set(expected))
 		for category in installed["categories"]:
 			row = expected[category["name"]]

@@ -25,6 +25,7 @@ class TestPortalShell(FrappeTestCase):
 		cls.estate, cls.unit, cls.resident = make_place()
 		cls.user = portal_login(cls.resident)
 		frappe.db.set_value("User", cls.user, "language", "zh")
+		frappe.clear_document_cache("User", cls.user)
 		cls.category = make_category("Only if unrated")
 		cls.order = make_order(cls.unit, cls.category, cls.resident, subject="阳台地漏堵了")
 		frappe.db.commit()
@@ -73,6 +74,7 @@ class TestPortalShell(FrappeTestCase):
 		frappe.db.commit()
 
 	def test_language_switch(self):
+		self.addCleanup(restore_language, self.user)
 		client = SiteClient(self.user)
 		html = client.get("/property").get_data(as_text=True)
 		token = html.split('name="csrf-token" content="')[1].split('"')[0]
@@ -81,6 +83,7 @@ class TestPortalShell(FrappeTestCase):
 			"post",
 			"/api/method/property_crm.portal.api.set_language",
 			data={"language": "en", "redirect_to": "/property"},
+			headers={"X-Frappe-CSRF-Token": "not-the-token"},
 		)
 		self.assertNotEqual(refused.status_code, 200)
 		self.assertNotIn(refused.status_code, (301, 302, 303))
@@ -98,9 +101,12 @@ class TestPortalShell(FrappeTestCase):
 		html = client.get("/property/requests").get_data(as_text=True)
 		self.assertIn("My Requests", html)
 		self.assertIn("Request submitted", html)
-		frappe.db.set_value("User", self.user, "language", "zh")
-		frappe.clear_document_cache("User", self.user)
-		frappe.db.commit()
+
+
+def restore_language(user: str) -> None:
+	frappe.db.set_value("User", user, "language", "zh")
+	frappe.clear_document_cache("User", user)
+	frappe.db.commit()
 
 	def test_guests_are_sent_to_log_in(self):
 		for path in ("/property", "/property/requests/new", f"/property/requests/{self.order.name}"):
