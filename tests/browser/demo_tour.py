@@ -26,7 +26,9 @@ DESK = {"width": 1366, "height": 900}
 def list_names(page) -> list[str]:
 	page.wait_for_selector(".frappe-list", timeout=30_000)
 	page.wait_for_timeout(2500)
-	return page.locator(".list-row-container .list-subject a.ellipsis, .list-row .level-item.bold a").all_inner_texts()
+	return page.locator(
+		".list-row-container .list-subject a.ellipsis, .list-row .level-item.bold a"
+	).all_inner_texts()
 
 
 def list_count(page) -> str:
@@ -73,16 +75,25 @@ def main() -> None:
 		tech = new_page(DESK)
 		login(tech, url, f"tech.wang@{d}", args.password)
 		tech.goto(f"{url}/app/service-order?status=In%20Progress")
-		seen["technician: his in-progress orders"] = {"count": list_count(tech), "first": list_names(tech)[:5]}
+		seen["technician: his in-progress orders"] = {
+			"count": list_count(tech),
+			"first": list_names(tech)[:5],
+		}
 		tech.screenshot(path=str(out / "3-technician-orders.png"))
 		tech.goto(f"{url}/app/property-owner")
-		seen["technician: resident files he may read"] = {"count": list_count(tech), "names": list_names(tech)[:10]}
+		seen["technician: resident files he may read"] = {
+			"count": list_count(tech),
+			"names": list_names(tech)[:10],
+		}
 		tech.screenshot(path=str(out / "4-technician-residents.png"))
 
 		accountant = new_page(DESK)
 		login(accountant, url, f"accountant@{d}", args.password)
 		accountant.goto(f"{url}/app/sales-invoice?service_order=%5B%22is%22%2C%22set%22%5D")
-		seen["accountant: invoices of chargeable repairs"] = {"count": list_count(accountant), "first": list_names(accountant)[:5]}
+		seen["accountant: invoices of chargeable repairs"] = {
+			"count": list_count(accountant),
+			"first": list_names(accountant)[:5],
+		}
 		accountant.screenshot(path=str(out / "5-accountant-invoices.png"))
 
 		tenant = new_page(PHONE)
