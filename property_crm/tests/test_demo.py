@@ -16,13 +16,13 @@ SITE = "property-crm-demo-test.localhost"
 PASSWORD = "Demo-Test-2026!"
 
 CHECK = """
-import json, frappe
+import json, frappe, frappe.app
 from unittest.mock import patch
 from werkzeug.test import Client
 frappe.init(site={site!r}, sites_path=".")
 frappe.connect()
 roles = {{}}
-for row in frappe.get_all("Has Role", filters={{"role": ("like", "Property %"), "parenttype": "User"}}, fields=["role", "parent"]):
+for row in frappe.get_all("Has Role", filters={{"role": ("like", "Property %"), "parenttype": "User", "parent": ("!=", "Administrator")}}, fields=["role", "parent"]):
 	roles.setdefault(row.role, []).append(row.parent)
 out = {{
 	"setup_complete": frappe.db.get_single_value("System Settings", "setup_complete"),
