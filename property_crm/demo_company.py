@@ -139,7 +139,11 @@ def ensure_setup(company: str | None, progress) -> str:
 
 # ------------------------------------------------------------------ 4. staff and technicians
 def ensure_user(email: str, first_name: str, roles: list[str], password: str, estates=()) -> str:
-	if not frappe.db.exists("User", email):
+	if frappe.db.exists("User", email):
+		user = frappe.get_doc("User", email)
+		if set(roles) - {r.role for r in user.roles}:
+			user.add_roles(*roles)
+	else:
 		user = frappe.get_doc(
 			{
 				"doctype": "User",
@@ -172,7 +176,9 @@ def ensure_staff(password: str, progress) -> list[dict]:
 		logins.append({"user": email, "name": name, "role": role, "estate": estate, "password": password})
 
 	add(f"manager@{DOMAIN}", "总经理 孙总", "Property Manager", "all estates")
-	add(f"accountant@{DOMAIN}", "财务 钱会计", "Property Accountant", "all estates")
+	# the accountant works in ERPNext's own invoices too
+	add(f"accountant@{DOMAIN}", "财务 钱会计", "Property Accountant", "all estates",
+		roles=["Property Accountant", "Accounts User"])  # fmt: skip
 	for estate, estate_name, manager in frappe.get_all(
 		"Property Estate", fields=["name", "estate_name", "manager"], order_by="name", as_list=True
 	):

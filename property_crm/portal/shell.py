@@ -94,7 +94,8 @@ def shell_context() -> dict:
 def _currency_symbol(site: str) -> str:
 	"""The company currency's symbol (¥ for CNY), read once per process and site."""
 	currency = frappe.db.get_default("currency") or "CNY"
-	return frappe.db.get_value("Currency", currency, "symbol") or currency + " "
+	symbol = frappe.db.get_value("Currency", currency, "symbol")
+	return symbol or {"CNY": "¥", "HKD": "HK$", "USD": "$", "EUR": "€"}.get(currency) or currency + " "
 
 
 def format_currency(value: float | None) -> str:
