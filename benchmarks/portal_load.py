@@ -30,11 +30,10 @@ from unittest.mock import patch
 import requests
 
 import frappe
-from frappe.query_builder import Order
 from frappe.utils.password import update_password
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from service_orders import PREFIX_ISSUE, Timer
+from service_orders import PREFIX_ISSUE, Timer, free_primary_contact
 
 PASSWORD = "Load-2026!"
 MIX = (("home", 35), ("list", 30), ("detail", 25), ("new", 10))
@@ -50,23 +49,7 @@ def ensure_residents(count: int) -> list[dict]:
 		email = f"load-resident-{n:02d}@example.com"
 		name = frappe.db.get_value("Property Owner", {"user": email}, "name")
 		if not name:
-			owner = frappe.qb.DocType("Property Owner")
-			row = frappe.qb.DocType("Property Unit Occupant")
-			name = (
-				frappe.qb.from_(row)
-				.join(owner)
-				.on(owner.name == row.resident)
-				.select(owner.name)
-				.where(
-					(row.primary_contact == 1)
-					& owner.user.isnull()
-					& owner.email.isnull()
-					& row.move_out.isnull()
-				)
-				.orderby(row.parent, order=Order.desc)
-				.limit(1)
-				.run()[0][0]
-			)
+			name = free_primary_contact()
 			frappe.db.set_value("Property Owner", name, "email", email)
 			doc = frappe.get_doc("Property Owner", name)
 			accounts.ensure_customer(doc)

@@ -103,30 +103,31 @@ def seed(orders: int, per_resident: int) -> None:
 	frappe.db.commit()
 
 
+def free_primary_contact() -> str:
+	"""A current primary contact with no portal login and no e-mail yet (the demo's residents keep theirs)."""
+	owner = frappe.qb.DocType("Property Owner")
+	row = frappe.qb.DocType("Property Unit Occupant")
+	return (
+		frappe.qb.from_(row)
+		.join(owner)
+		.on(owner.name == row.resident)
+		.select(owner.name)
+		.where(
+			(row.primary_contact == 1) & owner.user.isnull() & owner.email.isnull() & row.move_out.isnull()
+		)
+		.orderby(row.parent)
+		.limit(1)
+		.run()[0][0]
+	)
+
+
 def bench_resident() -> str:
 	"""A resident with a portal login and a Customer, for both portals."""
 	from property_crm.services import accounts
 
 	name = frappe.db.get_value("Property Owner", {"user": "bench-resident@example.com"}, "name")
 	if not name:
-		# a primary contact with no portal login yet (the demo's residents keep theirs)
-		owner = frappe.qb.DocType("Property Owner")
-		row = frappe.qb.DocType("Property Unit Occupant")
-		name = (
-			frappe.qb.from_(row)
-			.join(owner)
-			.on(owner.name == row.resident)
-			.select(owner.name)
-			.where(
-				(row.primary_contact == 1)
-				& owner.user.isnull()
-				& owner.email.isnull()
-				& row.move_out.isnull()
-			)
-			.orderby(row.parent)
-			.limit(1)
-			.run()[0][0]
-		)
+		name = free_primary_contact()
 		frappe.db.set_value("Property Owner", name, "email", "bench-resident@example.com")
 	owner = frappe.get_doc("Property Owner", name)
 	accounts.ensure_customer(owner)

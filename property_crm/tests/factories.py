@@ -215,3 +215,12 @@ def make_outgoing_email_account() -> str:
 			}
 		).insert(ignore_permissions=True)
 	return name
+
+
+def portal_login(owner) -> str:
+	"""The resident's portal user (Property Resident), with the tests' password."""
+	from property_crm.services import accounts
+
+	user = accounts.ensure_portal_user(owner)
+	update_password(user, PASSWORD)
+	return user

@@ -12,26 +12,19 @@ from frappe.email.doctype.notification.notification import evaluate_alert
 from frappe.tests.utils import FrappeTestCase
 
 from property_crm.overrides.notification import outgoing_email_ready
-from property_crm.services import accounts
 from property_crm.tests.factories import (
-	PASSWORD,
 	SiteClient,
 	make_category,
 	make_order,
 	make_outgoing_email_account,
 	make_place,
 	make_user,
+	portal_login,
 	valid_mobile,
 )
 
 CS, TE = "Property Customer Service", "Property Technician"
 SETUP_ADVICE = ("Email Account", "邮件账户", "SMS Settings", "短信设置", "SMS sent", "短信发送")
-
-
-def portal_login(owner) -> str:
-	user = accounts.ensure_portal_user(owner)
-	frappe.utils.password.update_password(user, PASSWORD)
-	return user
 
 
 def forget_cached_email_accounts():

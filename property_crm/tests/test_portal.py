@@ -7,15 +7,14 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import set_request
 from frappe.website.serve import get_response_content
 
-from property_crm.services import accounts
 from property_crm.services.qr import request_url
 from property_crm.tests.factories import (
-	PASSWORD,
 	SiteClient,
 	make_category,
 	make_order,
 	make_place,
 	make_user,
+	portal_login,
 	unique,
 )
 
@@ -24,12 +23,6 @@ PNG = bytes.fromhex(
 	"89504e470d0a1a0a0000000d4948445200000001000000010806000000"
 	"1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
 )
-
-
-def portal_login(owner) -> str:
-	user = accounts.ensure_portal_user(owner)
-	frappe.utils.password.update_password(user, PASSWORD)
-	return user
 
 
 class TestResidentPortal(FrappeTestCase):

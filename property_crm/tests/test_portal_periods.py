@@ -10,9 +10,8 @@ from datetime import datetime
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from property_crm.services import accounts, portal
+from property_crm.services import portal
 from property_crm.tests.factories import (
-	PASSWORD,
 	SiteClient,
 	make_building,
 	make_category,
@@ -21,6 +20,7 @@ from property_crm.tests.factories import (
 	make_owner,
 	make_unit,
 	occupant,
+	portal_login,
 	unique,
 )
 
@@ -30,12 +30,6 @@ PNG = bytes.fromhex(
 )
 API = "/api/method/property_crm.api.portal."
 CSRF = re.compile(r"""csrf[-_]token(?:" content=|\s*=\s*)["']([0-9a-f]{20,})""")
-
-
-def portal_login(owner) -> str:
-	user = accounts.ensure_portal_user(owner)
-	frappe.utils.password.update_password(user, PASSWORD)
-	return user
 
 
 def resident():

@@ -8,14 +8,13 @@ from frappe.website.path_resolver import PathResolver
 
 from property_crm.domain.service import RESIDENT_WORDS
 from property_crm.portal.shell import PortalPage
-from property_crm.services import accounts
-from property_crm.tests.factories import PASSWORD, SiteClient, make_category, make_order, make_place
-
-
-def portal_login(owner) -> str:
-	user = accounts.ensure_portal_user(owner)
-	frappe.utils.password.update_password(user, PASSWORD)
-	return user
+from property_crm.tests.factories import (
+	SiteClient,
+	make_category,
+	make_order,
+	make_place,
+	portal_login,
+)
 
 
 class TestPortalShell(FrappeTestCase):
