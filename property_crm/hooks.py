@@ -138,7 +138,6 @@ jinja = {
 	"methods": [
 		"property_crm.services.qr.qr_svg_data_uri",
 		"property_crm.services.qr.request_url",
-		"property_crm.domain.service.resident_status",
 	]
 }
 

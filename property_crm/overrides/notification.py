@@ -31,10 +31,11 @@ def is_ours(doc) -> bool:
 	return frappe.get_meta(doc.doctype).module == MODULE
 
 
-def may_read(doc, user: str) -> bool:
+def may_read(doc, user: str, account: dict | None = None) -> bool:
 	"""May `user` read `doc`? Staff: Frappe's permission check with every rule applied. Residents (portal
-	users): when the document is about them (it links to their resident file)."""
-	account = frappe.db.get_value("User", user, ["enabled", "user_type"], as_dict=True)
+	users): when the document is about them (it links to their resident file). `account` (enabled,
+	user_type) when the caller has read it already."""
+	account = account or frappe.db.get_value("User", user, ["enabled", "user_type"], as_dict=True)
 	if not account or not account.enabled:
 		return False
 	if account.user_type == "System User" or user == "Administrator":
@@ -52,12 +53,19 @@ def _people_of(doc) -> set[str]:
 	return set(frappe.get_all("Property Owner", filters={"name": ("in", list(files))}, pluck="user")) - {None}
 
 
-def _users_by(field: str, values: list[str]) -> dict[str, list[str]]:
-	rows = frappe.get_all("User", filters={field: ("in", values)}, fields=["name", field])
+def _users_by(field: str, values: list[str]) -> dict[str, list[dict]]:
+	"""The users whose `field` is one of `values` (name, enabled, user_type), in one query."""
+	rows = frappe.get_all(
+		"User", filters={field: ("in", values)}, fields=["name", field, "enabled", "user_type"]
+	)
 	found = {}
 	for row in rows:
-		found.setdefault(row[field], []).append(row.name)
+		found.setdefault(row[field], []).append(row)
 	return found
+
+
+def _any_reader(doc, users: list[dict]) -> bool:
+	return any(may_read(doc, user.name, user) for user in users)
 
 
 def readers_only(doc, addresses: list[str]) -> list[str]:
@@ -70,7 +78,7 @@ def readers_only(doc, addresses: list[str]) -> list[str]:
 	kept = []
 	for address in addresses:
 		users = by_name.get(address) or by_email.get(parse_addr(address)[1] or address)
-		if not users or any(may_read(doc, user) for user in users):
+		if not users or _any_reader(doc, users):
 			kept.append(address)
 	return kept
 
@@ -82,7 +90,7 @@ def numbers_only_for_readers(doc, numbers: list[str]) -> list[str]:
 	if not numbers:
 		return []
 	owners = _users_by("mobile_no", numbers)
-	return [n for n in numbers if not owners.get(n) or any(may_read(doc, user) for user in owners[n])]
+	return [n for n in numbers if not owners.get(n) or _any_reader(doc, owners[n])]
 
 
 def outgoing_email_ready(sender: str | None = None) -> bool:

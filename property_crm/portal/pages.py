@@ -15,14 +15,15 @@ def home():
 	resident = portal.current_resident()
 	units = portal.my_units(resident)
 	reach = portal.reach_of(resident, units)  # own orders, and the units' since moving in
+	full_name, customer = frappe.db.get_value("Property Owner", resident, ["full_name", "customer"])
 	return "home.html", {
 		"title": _("My Home"),
-		"resident_name": frappe.db.get_value("Property Owner", resident, "full_name"),
+		"resident_name": full_name,
 		"units": units,
 		"counts": portal.counts_of(reach),
 		"open_orders": portal.orders_of(reach, page_length=5, status="open"),
 		"to_rate": portal.orders_to_rate(reach),
-		"outstanding": portal.outstanding_amount(resident),
+		"outstanding": portal.outstanding_amount(resident, customer),
 	}
 
 

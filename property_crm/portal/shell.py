@@ -10,7 +10,6 @@ import frappe
 from frappe import _
 from frappe.website.page_renderers.base_renderer import BaseRenderer
 from frappe.website.path_resolver import resolve_path as frappe_resolve_path
-from frappe.website.utils import build_response
 
 from property_crm.domain.service import resident_status
 
@@ -62,8 +61,9 @@ class PortalPage(BaseRenderer):
 		return bool(match(self.path))
 
 	def render(self):
-		# personal pages: never cached, and never remembered as "not found" for everybody (Frappe keeps
-		# a site-wide list of 404 URLs unless the request says no_cache)
+		# What a resident's page shows depends on who asks: never cached, and never remembered as "not
+		# found" for everybody (Frappe keeps a site-wide list of 404 URLs, `website_404`, unless the request
+		# says no_cache), which would hide a request from its own resident after a neighbour tried it.
 		frappe.local.no_cache = 1
 		function, arguments = match(self.path)
 		template, context = frappe.get_attr(function)(**arguments)
@@ -71,9 +71,6 @@ class PortalPage(BaseRenderer):
 		response = self.build_response(html)
 		response.headers["Cache-Control"] = "no-store, private"
 		return response
-
-	def build_response(self, data, http_status_code=None, headers=None):
-		return build_response(self.path, data, http_status_code or self.http_status_code, headers)
 
 
 def shell_context() -> dict:

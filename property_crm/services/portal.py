@@ -23,10 +23,6 @@ PAGE_SIZE = 20
 
 def current_resident(required: bool = True) -> str | None:
 	user = frappe.session.user
-	# What a resident's page shows depends on who asks, so nothing of it may be cached site-wide — not
-	# even a "not found": Frappe remembers 404 URLs for every user (`website_404`), which would hide a
-	# request from its own resident after a neighbour's attempt to open it.
-	frappe.local.no_cache = 1
 	resident = None if user == "Guest" else frappe.db.get_value("Property Owner", {"user": user}, "name")
 	if required and not resident:
 		if user == "Guest":
@@ -97,6 +93,14 @@ def order_of_resident(name: str, resident: str, reach: Reach | None = None):
 	return frappe.get_doc("Service Order", name)
 
 
+def is_open(order):
+	return order.status.notin(["Closed", "Cancelled"])
+
+
+def waits_for_rating(order):
+	return order.status.isin(["Completed", "Closed"]) & (order.rating.isnull() | (order.rating == 0))
+
+
 LIST_FIELDS = ("name", "subject", "status", "unit", "service_category", "creation", "rating", "completed_on")
 
 
@@ -111,7 +115,7 @@ def orders_of(
 		.where(visible_to(reach, order))
 	)
 	if status == "open":
-		query = query.where(order.status.notin(["Closed", "Cancelled"]))
+		query = query.where(is_open(order))
 	return (
 		query.orderby(order.creation, order=Order.desc)
 		.limit(cint(page_length))
@@ -123,12 +127,8 @@ def orders_of(
 def counts_of(reach: Reach) -> dict:
 	"""Open orders and orders waiting for the resident's rating, in one query."""
 	order = frappe.qb.DocType("Service Order")
-	open_case = Case().when(order.status.notin(["Closed", "Cancelled"]), 1).else_(0)
-	rate_case = (
-		Case()
-		.when(order.status.isin(["Completed", "Closed"]) & (order.rating.isnull() | (order.rating == 0)), 1)
-		.else_(0)
-	)
+	open_case = Case().when(is_open(order), 1).else_(0)
+	rate_case = Case().when(waits_for_rating(order), 1).else_(0)
 	row = (
 		frappe.qb.from_(order)
 		.select(Sum(open_case).as_("open"), Sum(rate_case).as_("to_rate"))
@@ -161,21 +161,21 @@ def orders_to_rate(reach: Reach, limit: int = 5) -> list[dict]:
 		frappe.qb.from_(order)
 		.select(order.name, order.subject, order.status)
 		.where(visible_to(reach, order))
-		.where(order.status.isin(["Completed", "Closed"]) & (order.rating.isnull() | (order.rating == 0)))
+		.where(waits_for_rating(order))
 		.orderby(order.completed_on, order=Order.desc)
 		.limit(cint(limit))
 		.run(as_dict=True)
 	)
 
 
-def outstanding_amount(resident: str) -> float:
+def outstanding_amount(resident: str, customer: str | None = None) -> float:
 	"""Unpaid ERPNext invoices of the resident's Customer (one query; ERPNext keeps the ledger).
 
 	These are the person's own bills, wherever they lived, so no occupancy window applies. Invoices
 	shown per unit (a unit's fees, a household's bills) must go through the same rule as orders:
 	`reach_of(resident)` and `visible_to()` (or `Reach.sees()` for one invoice) — a new occupant never
 	sees the previous occupant's bills."""
-	customer = frappe.db.get_value("Property Owner", resident, "customer")
+	customer = customer or frappe.db.get_value("Property Owner", resident, "customer")
 	if not customer:
 		return 0.0
 	invoice = frappe.qb.DocType("Sales Invoice")
