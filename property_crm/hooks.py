@@ -31,6 +31,11 @@ fixtures = [
 					"Closed",
 					"Cancelled",
 					"Reopened",
+					"Registered",
+					"Investigating",
+					"Escalated",
+					"Resolved",
+					"Withdrawn",
 				],
 			]
 		],
@@ -53,6 +58,10 @@ fixtures = [
 					"Start",
 					"Wait for Parts",
 					"Wait for Resident",
+					"Investigate",
+					"Escalate",
+					"Withdraw",
+					"Resolve",
 				],
 			]
 		],
@@ -94,13 +103,28 @@ override_doctype_class = {"Notification": "property_crm.overrides.notification.P
 
 doc_events = {
 	"SMS Settings": {"on_update": "property_crm.services.sms.sync_sms_notifications"},
+	# a cancelled or deleted fee invoice frees its unit-fee-period shares for a corrected bill
+	"Sales Invoice": {
+		"on_cancel": "property_crm.services.fees.free_shares",
+		"on_trash": "property_crm.services.fees.free_shares",
+	},
 }
+
+# fee Items need ERPNext's UOMs and Item Group tree, made by its setup wizard
+setup_wizard_complete = "property_crm.services.fees.after_setup_wizard"
 
 scheduler_events = {
 	"cron": {
-		"*/15 * * * *": ["property_crm.services.orders.escalate_overdue"],
+		"*/15 * * * *": [
+			"property_crm.services.orders.escalate_overdue",
+			"property_crm.services.complaints.escalate",
+		],
 	},
-	"daily": ["property_crm.services.orders.auto_close_unrated"],
+	"daily": [
+		"property_crm.services.orders.auto_close_unrated",
+		"property_crm.services.complaints.auto_close_silent",
+		"property_crm.services.late_fees.daily",
+	],
 }
 
 # Personal data covered by Frappe's download/deletion requests (Personal Data Download/Deletion Request).
@@ -117,6 +141,19 @@ user_data_fields = [
 			"emergency_contact_phone",
 			"notes",
 		],
+		"partial": 1,
+	},
+	# a complainant's contact: on the complaint, or on the confidential identity of an anonymous one
+	{
+		"doctype": "Complaint",
+		"filter_by": "complainant_email",
+		"redact_fields": ["complainant_name", "complainant_email", "contact_mobile"],
+		"partial": 1,
+	},
+	{
+		"doctype": "Complaint Identity",
+		"filter_by": "complainant_email",
+		"redact_fields": ["complainant_name", "complainant_email", "contact_mobile"],
 		"partial": 1,
 	},
 	# an e-mailed request from someone with no resident file keeps their address and name on the order

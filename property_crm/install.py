@@ -6,7 +6,7 @@ import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 from frappe.modules.import_file import import_file_by_path
 
-from property_crm.services import defaults, service_levels, sms
+from property_crm.services import defaults, fees, service_levels, sms
 
 CUSTOM_FIELDS = {
 	"Sales Invoice": [
@@ -21,7 +21,34 @@ CUSTOM_FIELDS = {
 			"search_index": 1,
 			"module": "Property CRM",
 		},
+		# fees: the invoice of one payer, estate and month from a billing run (services.fees)
+		{"fieldname": "property_estate", "fieldtype": "Link", "label": "Estate", "options": "Property Estate",
+			"insert_after": "service_order", "read_only": 1, "no_copy": 1, "search_index": 1,
+			"module": "Property CRM"},
+		{"fieldname": "property_billing_period", "fieldtype": "Data", "label": "Billing Month",
+			"insert_after": "property_estate", "read_only": 1, "no_copy": 1, "search_index": 1,
+			"module": "Property CRM"},
+		{"fieldname": "property_billing_run", "fieldtype": "Link", "label": "Billing Run",
+			"options": "Property Billing Run", "insert_after": "property_billing_period", "read_only": 1,
+			"no_copy": 1, "module": "Property CRM"},
+		{"fieldname": "property_late_fee_of", "fieldtype": "Link", "label": "Late Fee of",
+			"options": "Sales Invoice", "insert_after": "property_billing_run", "read_only": 1, "no_copy": 1,
+			"search_index": 1, "module": "Property CRM"},
 	],
+	"Sales Invoice Item": [
+		{"fieldname": "property_unit", "fieldtype": "Link", "label": "Unit", "options": "Property Unit",
+			"insert_after": "item_name", "read_only": 1, "search_index": 1, "in_list_view": 0,
+			"module": "Property CRM"},
+		{"fieldname": "property_period", "fieldtype": "Data", "label": "Fee Period",
+			"insert_after": "property_unit", "read_only": 1, "module": "Property CRM"},
+		{"fieldname": "property_period_from", "fieldtype": "Date", "label": "Period From",
+			"insert_after": "property_period", "read_only": 1, "module": "Property CRM"},
+		{"fieldname": "property_period_to", "fieldtype": "Date", "label": "Period To",
+			"insert_after": "property_period_from", "read_only": 1, "module": "Property CRM"},
+		{"fieldname": "property_meter_reading", "fieldtype": "Link", "label": "Meter Reading",
+			"options": "Property Meter Reading", "insert_after": "property_period_to", "read_only": 1,
+			"module": "Property CRM"},
+	],  # fmt: skip
 	"Customer": [
 		{
 			"fieldname": "property_owner",
@@ -43,6 +70,7 @@ def after_install():
 	# made once; a migrate never touches them again (staff edit them)
 	defaults.install_categories()
 	defaults.set_default_email_category()
+	defaults.install_complaint_defaults()
 
 
 def after_migrate():
@@ -50,6 +78,7 @@ def after_migrate():
 	import_workflows()
 	service_levels.install_defaults()
 	sms.sync_sms_notifications()
+	fees.ensure_fee_items()  # once ERPNext's setup has made UOMs and the Item Group tree
 
 
 def import_workflows():

@@ -24,3 +24,23 @@ def set_default_email_category(category: str = "Other Requests") -> None:
 		"Service Category", {"name": category, "is_group": 0}
 	):
 		frappe.db.set_single_value("Property CRM Settings", "email_default_category", category)
+
+
+def install_complaint_defaults() -> int:
+	"""The default Complaint Categories and Root Causes, where one of that name does not exist yet."""
+	from property_crm.domain.complaint import ROOT_CAUSES
+	from property_crm.domain.defaults import complaint_category_rows
+
+	made = 0
+	for row in complaint_category_rows():
+		if not frappe.db.exists("Complaint Category", row["category_name"]):
+			# Safe: install/patch setup code, not a user request.
+			frappe.get_doc({"doctype": "Complaint Category"} | row).insert(ignore_permissions=True)
+			made += 1
+	for cause, _zh in ROOT_CAUSES:
+		if not frappe.db.exists("Complaint Root Cause", cause):
+			frappe.get_doc({"doctype": "Complaint Root Cause", "root_cause": cause}).insert(
+				ignore_permissions=True
+			)
+			made += 1
+	return made

@@ -53,10 +53,17 @@ def make_return_visit(order) -> str | None:
 
 def pick_visitor(order) -> str | None:
 	"""A customer-service user of the order's estate with the fewest open visits — never its technician."""
-	technicians = set(assignees(order.name))
+	return least_loaded_visitor(order.estate, exclude=set(assignees(order.name)), doctype=DOCTYPE)
+
+
+def least_loaded_visitor(
+	estate: str | None, exclude: set[str], role: str = "Property Customer Service", doctype: str = DOCTYPE
+) -> str | None:
+	"""An enabled user with `role` who may work in `estate`, not in `exclude`, with the fewest open return
+	visits (orders and complaints share this)."""
 	candidates = frappe.get_all(
 		"Has Role",
-		filters={"role": "Property Customer Service", "parenttype": "User"},
+		filters={"role": role, "parenttype": "User"},
 		pluck="parent",
 		distinct=True,
 	)
@@ -65,8 +72,8 @@ def pick_visitor(order) -> str | None:
 	)
 	allowed = [
 		user
-		for user in sorted(enabled - technicians)
-		if (estates := allowed_estates(user, DOCTYPE)) is None or order.estate in estates
+		for user in sorted(enabled - set(exclude) - {"Administrator"})
+		if (estates := allowed_estates(user, doctype)) is None or estate in estates
 	]
 	if not allowed:
 		return None
@@ -193,23 +200,37 @@ def auto_close_unrated() -> None:
 			)
 
 
-def escalate_overdue(doctype: str = DOCTYPE, due_field: str = "sla_resolution_by") -> None:
+def escalate_overdue(
+	doctype: str = DOCTYPE,
+	due_field: str = "sla_resolution_by",
+	level_field: str = "escalation_level",
+	filters: dict | None = None,
+	what: str | None = None,
+	on_level=None,
+	fulfilled: tuple[str, ...] = FULFILLED_STATES,
+) -> list[tuple[str, int]]:
 	"""The escalation ladder: notify the estate's manager at the warning level and again when overdue.
 
-	Works for any doctype with estate, status, escalation_level and a due-time field (complaints too)."""
+		Works for any doctype with estate, status, a level field and a due-time field (complaints use it twice:
+		for their SLA and for the hotline's reply deadline). `filters` narrow the records further, `what` names
+		the deadline in the message, `on_level(name, level)` runs after a record reaches a new level, and
+	`fulfilled` are the states that stop the clock.
+		Returns the (name, level) pairs raised."""
 	conf = settings()
 	now = now_datetime()
 	meta = frappe.get_meta(doctype)
 	if not meta.has_field(due_field):
-		return
+		return []
+	raised = []
 	for row in frappe.get_all(
 		doctype,
 		filters={
-			"status": ("not in", FULFILLED_STATES),
+			"status": ("not in", fulfilled),
 			due_field: ("is", "set"),
-			"escalation_level": ("<", 2),
-		},
-		fields=["name", "creation", due_field, "escalation_level", "estate"],
+			level_field: ("<", 2),
+		}
+		| (filters or {}),
+		fields=["name", "creation", due_field, level_field, "estate"],
 	):
 		level = escalation_level(
 			now,
@@ -218,16 +239,25 @@ def escalate_overdue(doctype: str = DOCTYPE, due_field: str = "sla_resolution_by
 			conf.escalate_at_percent or 80,
 			timedelta(hours=conf.second_escalation_hours or 4),
 		)
-		if level > (row.escalation_level or 0):
-			frappe.db.set_value(doctype, row.name, "escalation_level", level, update_modified=False)
-			notify_manager(doctype, row, level)
+		if level > (row.get(level_field) or 0):
+			frappe.db.set_value(doctype, row.name, level_field, level, update_modified=False)
+			notify_manager(doctype, row, level, what)
+			raised.append((row.name, level))
+			if on_level:
+				on_level(row.name, level)
+	return raised
 
 
-def notify_manager(doctype: str, row, level: int) -> None:
+def notify_manager(doctype: str, row, level: int, what: str | None = None) -> None:
 	manager = frappe.db.get_value("Property Estate", row.estate, "manager")
-	message = _("Escalation level {0}: {1} {2} is close to or past its resolution time.").format(
-		level, _(doctype), row.name
-	)
+	if what:
+		message = _("Escalation level {0}: {1} {2} is close to or past its {3}.").format(
+			level, _(doctype), row.name, what
+		)
+	else:
+		message = _("Escalation level {0}: {1} {2} is close to or past its resolution time.").format(
+			level, _(doctype), row.name
+		)
 	frappe.get_doc(doctype, row.name).add_comment("Info", message)
 	if manager:
 		frappe.get_doc(

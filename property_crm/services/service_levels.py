@@ -1,18 +1,28 @@
-"""ERPNext's Service Level Agreement engine, configured for Service Orders (nothing re-implemented).
+"""ERPNext's Service Level Agreement engine, configured for Service Orders and Complaints (nothing
+re-implemented).
 
-Installed defaults: priorities Urgent/High/Medium/Low, a holiday list, service hours every day, the
-waiting states pause the clock, Completed/Closed/Cancelled fulfil it. A Service Category with its own
-targets gets its own agreement through an SLA condition on the order's category."""
+Installed defaults: priorities Urgent/High/Medium/Low, a holiday list, service hours every day. Service
+Orders: the waiting states pause the clock, Completed/Closed/Cancelled fulfil it. Complaints: the
+severity sets the priority, Resolved/Closed/Withdrawn fulfil it. A Service Category or Complaint Category
+with its own targets gets its own agreement through an SLA condition on the document's category."""
 
 from datetime import date
 
 import frappe
 from frappe import _
 
+from property_crm.domain import complaint
 from property_crm.domain.service import FULFILLED_STATES, PAUSED_STATES
 
 DOCTYPE = "Service Order"
 DEFAULT_SLA = "Service Order Standard"
+COMPLAINT = "Complaint"
+DEFAULT_COMPLAINT_SLA = "Complaint Standard"
+# doctype: (states that pause the clock, states that fulfil the agreement)
+STATES = {
+	DOCTYPE: (PAUSED_STATES, FULFILLED_STATES),
+	COMPLAINT: (complaint.PAUSED_STATES, complaint.FULFILLED_STATES),
+}
 HOLIDAY_LIST = "Property CRM Holidays"
 # priority: (response hours, resolution hours)
 TARGETS = {"Urgent": (0.5, 4), "High": (2, 24), "Medium": (4, 48), "Low": (8, 96)}
@@ -31,12 +41,14 @@ def install_defaults() -> None:
 	frappe.db.set_single_value("Support Settings", "track_service_level_agreement", 1)
 	if not find_agreement(DEFAULT_SLA):
 		make_agreement(DEFAULT_SLA, TARGETS, default=True)
+	if not find_agreement(DEFAULT_COMPLAINT_SLA, COMPLAINT):
+		make_agreement(DEFAULT_COMPLAINT_SLA, complaint.targets_for(), default=True, doctype=COMPLAINT)
 
 
-def find_agreement(service_level: str) -> str | None:
+def find_agreement(service_level: str, doctype: str = DOCTYPE) -> str | None:
 	"""ERPNext names agreements SLA-<doctype>-<service level>; look them up by what they are."""
 	return frappe.db.get_value(
-		"Service Level Agreement", {"document_type": DOCTYPE, "service_level": service_level}
+		"Service Level Agreement", {"document_type": doctype, "service_level": service_level}
 	)
 
 
@@ -60,8 +72,10 @@ def ensure_holiday_list() -> str:
 	return HOLIDAY_LIST
 
 
-def make_agreement(name: str, targets: dict, default: bool = False, condition: str | None = None) -> str:
-	existing = find_agreement(name)  # ERPNext names it SLA-<doctype>-<service level>
+def make_agreement(
+	name: str, targets: dict, default: bool = False, condition: str | None = None, doctype: str = DOCTYPE
+) -> str:
+	existing = find_agreement(name, doctype)  # ERPNext names it SLA-<doctype>-<service level>
 	sla = (
 		frappe.get_doc("Service Level Agreement", existing)
 		if existing
@@ -70,7 +84,7 @@ def make_agreement(name: str, targets: dict, default: bool = False, condition: s
 	sla.update(
 		{
 			"service_level": name,
-			"document_type": DOCTYPE,
+			"document_type": doctype,
 			"enabled": 1,
 			"default_service_level_agreement": 1 if default else 0,
 			"condition": condition,
@@ -96,8 +110,9 @@ def make_agreement(name: str, targets: dict, default: bool = False, condition: s
 				"default_priority": 1 if priority == "Medium" else 0,
 			},
 		)
-	sla.set("pause_sla_on", [{"status": s} for s in PAUSED_STATES])
-	sla.set("sla_fulfilled_on", [{"status": s} for s in FULFILLED_STATES])
+	paused, fulfilled = STATES[doctype]
+	sla.set("pause_sla_on", [{"status": s} for s in paused])
+	sla.set("sla_fulfilled_on", [{"status": s} for s in fulfilled])
 	# Safe: configuration written by the app (install) or by a Property Manager saving a category.
 	sla.save(ignore_permissions=True)
 	return sla.name
@@ -116,3 +131,18 @@ def sync_category_agreement(category) -> str | None:
 	targets = {priority: (category.response_hours, category.resolution_hours) for priority in TARGETS}
 	condition = f"doc.service_category == {category.name!r}"
 	return make_agreement(name, targets, condition=condition)
+
+
+def sync_complaint_category_agreement(category) -> str | None:
+	"""A complaint category with its own targets gets an SLA whose condition matches the category; the
+	severities keep the standard's proportions (`domain.complaint.targets_for`)."""
+	if not (category.response_hours and category.resolution_hours):
+		return None
+	if category.response_hours > category.resolution_hours:
+		frappe.throw(
+			_("Response Target (hours): cannot be longer than the resolution target."),
+			title=_("Please correct this value"),
+		)
+	targets = complaint.targets_for(category.response_hours, category.resolution_hours)
+	condition = f"doc.complaint_category == {category.name!r}"
+	return make_agreement(f"Complaint - {category.name}", targets, condition=condition, doctype=COMPLAINT)

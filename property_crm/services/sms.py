@@ -2,7 +2,11 @@
 
 import frappe
 
-SMS_NOTIFICATIONS = ("Service Order Completed SMS",)
+SMS_NOTIFICATIONS = (
+	"Service Order Completed SMS",
+	"Complaint Acknowledgement SMS",
+	"Anonymous Complaint Acknowledgement SMS",
+)
 
 
 def sync_sms_notifications(doc=None, method=None) -> None:

@@ -2,7 +2,7 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
-from property_crm.services import orders
+from property_crm.services import complaints, orders
 from property_crm.services.dispatch import assignees
 
 
@@ -21,14 +21,27 @@ class ReturnVisit(Document):
 	def on_update(self):
 		if self.has_value_changed("outcome"):
 			orders.on_return_visit_outcome(self)
+			complaints.on_return_visit_outcome(self)
 
 	def set_location(self):
 		if self.reference_doctype == "Service Order":
 			self.estate, self.unit = frappe.db.get_value(
 				"Service Order", self.reference_name, ["estate", "unit"]
 			)
+		elif self.reference_doctype == "Complaint":
+			# an anonymous complaint has no unit (its visitor, a manager, reads the confidential identity)
+			self.estate, self.unit = frappe.db.get_value("Complaint", self.reference_name, ["estate", "unit"])
 
 	def validate_visitor_is_not_the_technician(self):
+		if self.reference_doctype == "Complaint" and self.visitor:
+			if self.visitor == frappe.db.get_value("Complaint", self.reference_name, "responsible_person"):
+				frappe.throw(
+					_(
+						"Visitor: {0} is responsible for this complaint; the return visit must be made by someone else."
+					).format(self.visitor),
+					title=_("Please correct this value"),
+				)
+			return
 		if self.reference_doctype != "Service Order" or not self.visitor:
 			return
 		if self.visitor in assignees(self.reference_name):

@@ -1,0 +1,7 @@
+"""Sites installed before complaints existed get the default complaint categories and root causes once."""
+
+from property_crm.services.defaults import install_complaint_defaults
+
+
+def execute():
+	install_complaint_defaults()
