@@ -49,7 +49,7 @@ def as_system():
 def validate(doc) -> None:
 	if doc.is_new():
 		hold_identity_fields(doc)
-	identity = doc.flags.identity or {}
+	identity = doc.flags.identity or frappe._dict()
 	set_location(doc, identity.get("unit") or doc.unit)
 	fill_complainant(doc, identity)
 	validate_complainant_lives_there(doc, identity)
@@ -67,7 +67,7 @@ def hold_identity_fields(doc) -> None:
 	"""A new anonymous complaint: keep who filed it aside (saved on the identity record after insert)."""
 	if not doc.is_anonymous:
 		return
-	doc.flags.identity = {field: doc.get(field) for field in rules.IDENTITY_FIELDS}
+	doc.flags.identity = frappe._dict({field: doc.get(field) for field in rules.IDENTITY_FIELDS})
 
 
 def keep_anonymous(doc) -> None:
@@ -111,7 +111,7 @@ def fill_complainant(doc, identity: dict) -> None:
 	for field, value in (("complainant_name", row.full_name), ("contact_mobile", row.mobile),
 		("complainant_email", row.email)):  # fmt: skip
 		if not target.get(field):
-			target[field] = value
+			setattr(target, field, value)
 
 
 def validate_complainant_lives_there(doc, identity: dict) -> None:

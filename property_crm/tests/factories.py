@@ -224,3 +224,21 @@ def portal_login(owner) -> str:
 	user = accounts.ensure_portal_user(owner)
 	update_password(user, PASSWORD)
 	return user
+
+
+def make_complaint(unit=None, complainant=None, category: str = "Service Attitude", **kwargs):
+	"""A complaint registered by phone (by the current user) about `unit`, from `complainant`."""
+	estate = kwargs.pop("estate", None) or (unit.estate if unit else None)
+	return frappe.get_doc(
+		{
+			"doctype": "Complaint",
+			"subject": "保安态度恶劣",
+			"complaint_category": category,
+			"channel": "Phone",
+			"estate": estate,
+			"unit": unit.name if unit else None,
+			"complainant": complainant.name if complainant else None,
+			"description": "晚上十点回家时门岗保安态度恶劣。",
+		}
+		| kwargs
+	).insert()
