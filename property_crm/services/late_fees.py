@@ -22,6 +22,7 @@ from property_crm.domain import fees
 from property_crm.services.fees import LATE_FEE, ensure_fee_items, invoice_context
 
 LATE = "Property Late Fee"
+RECENT_DAYS = 3  # a payment made since the daily job last ran (with room for a missed day)
 MANAGER = "Property Manager"
 
 
@@ -69,22 +70,31 @@ def compute(late_fee, as_of: date) -> fees.LateFee:
 
 
 def candidates(as_of: date) -> list[str]:
-	"""Fee bills that are overdue and unpaid, or whose late fee is still accruing (two queries)."""
+	"""Fee bills to look at (three queries): overdue and unpaid; with a late fee still accruing; and those
+	settled in the last days (a payment updates the invoice) after falling due, whose late fee was never
+	computed because they were paid between two runs."""
 	invoice = frappe.qb.DocType("Sales Invoice")
-	overdue = (
+	late = frappe.qb.DocType(LATE)
+	fee_bills = (
 		frappe.qb.from_(invoice)
 		.select(invoice.name)
 		.where(
 			(invoice.docstatus == 1)
 			& invoice.property_billing_period.isnotnull()
 			& invoice.property_late_fee_of.isnull()
-			& (invoice.outstanding_amount > 0)
 			& (invoice.due_date < as_of)
 		)
+	)
+	overdue = fee_bills.where(invoice.outstanding_amount > 0).run(pluck=True)
+	recently_settled = (
+		fee_bills.left_join(late)
+		.on(late.sales_invoice == invoice.name)
+		.where((invoice.outstanding_amount <= 0) & late.name.isnull())
+		.where(invoice.modified >= add_days(now_datetime(), -RECENT_DAYS))
 		.run(pluck=True)
 	)
 	accruing = frappe.get_all(LATE, filters={"status": "Accruing"}, pluck="sales_invoice")
-	return sorted(set(overdue) | set(accruing))
+	return sorted(set(overdue) | set(recently_settled) | set(accruing))
 
 
 def daily(as_of: date | str | None = None) -> dict:
@@ -115,6 +125,7 @@ def refresh(invoice: str, as_of: date) -> str | None:
 	if not bill or bill.docstatus != 1:
 		return None
 	name = frappe.db.get_value(LATE, {"sales_invoice": invoice}, "name", for_update=True)
+	new = not name
 	if name:
 		doc = frappe.get_doc(LATE, name)
 	else:
@@ -136,7 +147,7 @@ def refresh(invoice: str, as_of: date) -> str | None:
 	if doc.status in ("Billed", "Waived"):
 		return doc.status
 	result = compute(doc, as_of)
-	if result.amount <= 0 and doc.is_new():
+	if result.amount <= 0 and new:
 		return None  # paid within the grace period, or no late fee in this estate
 	doc.accrued_amount, doc.accrued_days, doc.capped, doc.as_of = (
 		float(result.amount),
@@ -146,7 +157,7 @@ def refresh(invoice: str, as_of: date) -> str | None:
 	)
 	settled = flt(bill.outstanding_amount) <= 0
 	doc.flags.ignore_permissions = True  # Safe: the scheduler's own record of an invoice's late fee
-	doc.save() if not doc.is_new() else doc.insert()
+	doc.insert() if new else doc.save()
 	if doc.status == "Accruing" and (settled or result.capped) and result.amount > 0:
 		bill_late_fee(doc)
 	return doc.status
@@ -266,14 +277,31 @@ def reject_waiver(name: str) -> str:
 
 
 def _credit(invoice: str) -> str | None:
-	"""ERPNext's credit note for what is still unpaid of a billed late fee."""
-	from erpnext.accounts.doctype.sales_invoice.sales_invoice import make_sales_return
+	"""An ERPNext credit note (a sales return against the late-fee invoice) for what is still unpaid of it.
 
-	outstanding = flt(frappe.db.get_value("Sales Invoice", invoice, "outstanding_amount"))
+	Made here rather than with ERPNext's `make_sales_return`, whose mapper demands the approving manager's
+	own Sales Invoice rights; the document is the same: is_return, return_against, negative lines."""
+	source = frappe.get_doc("Sales Invoice", invoice)
+	outstanding = flt(source.outstanding_amount)
 	if outstanding <= 0:
 		return None
-	credit = make_sales_return(invoice)
-	credit.flags.ignore_permissions = True  # Safe: a manager approved this waiver just now
+	credit = frappe.copy_doc(source)
+	credit.update(
+		{
+			"is_return": 1,
+			"return_against": invoice,
+			"update_outstanding_for_self": 0,  # settles the late-fee invoice itself
+			"posting_date": getdate(today()),
+			"set_posting_time": 1,
+			"due_date": getdate(today()),
+			"property_late_fee_of": source.property_late_fee_of,
+		}
+	)
+	credit.set("payment_schedule", [])
+	for row in credit.items:
+		row.qty = -abs(row.qty)
+		row.rate = outstanding / abs(row.qty) if len(credit.items) == 1 else row.rate
+	credit.flags.ignore_permissions = True  # Safe: a property manager approved this waiver just now
 	credit.insert()
 	credit.submit()
 	return credit.name

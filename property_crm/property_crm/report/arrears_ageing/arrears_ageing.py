@@ -1,0 +1,139 @@
+"""Arrears Ageing: what ERPNext says is outstanding on fee invoices, by estate, building or unit, in the
+buckets of `domain.fees.ageing_bucket` (Not Due, 0–30, 31–60, 61–90, 90+ days past the due date).
+
+An invoice that bills several units owes each unit in proportion to its lines (a partial payment is
+spread over them alike). Late-fee invoices carry no unit and are not in this report (see Property Late
+Fee). The estates are those the user may read (User Permissions on Property Estate apply), and the
+database does the sums: one query, whatever the number of invoices."""
+
+import frappe
+from frappe import _
+from frappe.utils import getdate, today
+
+from property_crm.domain.fees import BUCKETS
+
+GROUPS = {"Estate": "u.estate", "Building": "u.building", "Unit": "u.name"}
+BUCKET_FIELDS = {"Not Due": "not_due", "0-30": "d0_30", "31-60": "d31_60", "61-90": "d61_90", "90+": "d90"}
+
+
+def execute(filters=None):
+	filters = frappe._dict(filters or {})
+	group = filters.get("group_by") if filters.get("group_by") in GROUPS else "Estate"
+	data = rows(filters, group)
+	return columns(group), data, None, chart(data), summary(data)
+
+
+def allowed_estates(filters) -> list[str]:
+	conditions = {}
+	if filters.get("estate"):
+		conditions["name"] = filters.estate
+	return frappe.get_list("Property Estate", filters=conditions, pluck="name", limit_page_length=0)
+
+
+def rows(filters, group: str) -> list[dict]:
+	estates = allowed_estates(filters)
+	if not estates:
+		return []
+	as_of = getdate(filters.get("as_of") or today())
+	key = GROUPS[group]
+	extra = ", max(u.estate) as estate, max(u.building) as building" if group != "Estate" else ""
+	building = "and u.building = %(building)s" if filters.get("building") else ""
+	# each (invoice, unit) pair: the unit's share of what the invoice still owes, and its days overdue
+	return frappe.db.sql(
+		f"""
+		select {key} as `group`{extra},
+			sum(case when x.overdue <= 0 then x.owed else 0 end) as not_due,
+			sum(case when x.overdue between 1 and 30 then x.owed else 0 end) as d0_30,
+			sum(case when x.overdue between 31 and 60 then x.owed else 0 end) as d31_60,
+			sum(case when x.overdue between 61 and 90 then x.owed else 0 end) as d61_90,
+			sum(case when x.overdue > 90 then x.owed else 0 end) as d90,
+			sum(x.owed) as total, count(distinct x.invoice) as invoices, count(distinct x.unit) as units
+		from (
+			select it.property_unit as unit, si.name as invoice, datediff(%(as_of)s, si.due_date) as overdue,
+				si.outstanding_amount * sum(it.base_net_amount) / si.base_net_total as owed
+			from `tabSales Invoice` si
+			join `tabSales Invoice Item` it on it.parent = si.name and it.parenttype = 'Sales Invoice'
+			where si.docstatus = 1 and si.outstanding_amount > 0 and si.base_net_total > 0
+				and si.property_estate in %(estates)s and it.property_unit is not null
+			group by si.name, it.property_unit
+		) x
+		join `tabProperty Unit` u on u.name = x.unit
+		where 1 = 1 {building}
+		group by {key}
+		order by {key}
+		""",
+		{"as_of": as_of, "estates": tuple(estates), "building": filters.get("building")},
+		as_dict=True,
+	)
+
+
+def columns(group: str) -> list[dict]:
+	cols = [
+		{
+			"fieldname": "group",
+			"label": _(group),
+			"fieldtype": "Link",
+			"options": {
+				"Estate": "Property Estate",
+				"Building": "Property Building",
+				"Unit": "Property Unit",
+			}[group],
+			"width": 160,
+		}
+	]
+	if group != "Estate":
+		cols.append(
+			{
+				"fieldname": "estate",
+				"label": _("Estate"),
+				"fieldtype": "Link",
+				"options": "Property Estate",
+				"width": 100,
+			}
+		)
+	if group == "Unit":
+		cols.append(
+			{
+				"fieldname": "building",
+				"label": _("Building"),
+				"fieldtype": "Link",
+				"options": "Property Building",
+				"width": 100,
+			}
+		)
+	for bucket in BUCKETS:
+		cols.append(
+			{"fieldname": BUCKET_FIELDS[bucket], "label": _(bucket), "fieldtype": "Currency", "width": 120}
+		)
+	cols += [
+		{"fieldname": "total", "label": _("Total Outstanding"), "fieldtype": "Currency", "width": 140},
+		{"fieldname": "invoices", "label": _("Invoices"), "fieldtype": "Int", "width": 90},
+		{"fieldname": "units", "label": _("Units"), "fieldtype": "Int", "width": 80},
+	]
+	return cols
+
+
+def chart(data: list[dict]) -> dict | None:
+	if not data:
+		return None
+	return {
+		"data": {
+			"labels": [_(b) for b in BUCKETS],
+			"datasets": [
+				{
+					"name": _("Arrears"),
+					"values": [sum(r[BUCKET_FIELDS[b]] or 0 for r in data) for b in BUCKETS],
+				}
+			],
+		},
+		"type": "bar",
+	}
+
+
+def summary(data: list[dict]) -> list[dict]:
+	overdue = sum((r.total or 0) - (r.not_due or 0) for r in data)
+	return [
+		{"label": _("Total Outstanding"), "value": sum(r.total or 0 for r in data), "datatype": "Currency"},
+		{"label": _("Overdue"), "value": overdue, "datatype": "Currency", "indicator": "Red"},
+		{"label": _("Over 90 Days"), "value": sum(r.d90 or 0 for r in data), "datatype": "Currency"},
+	]

@@ -1,0 +1,196 @@
+"""Partial payments → ERPNext outstanding → Arrears Ageing; late fees from the payment history; waivers;
+arrears badges; meter readings."""
+
+from datetime import date
+from decimal import Decimal
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+from frappe.utils import flt
+
+from property_crm.domain import fees as rules
+from property_crm.property_crm.report.arrears_ageing import arrears_ageing
+from property_crm.services import fees, late_fees
+from property_crm.tests.factories import (
+	SiteClient,
+	make_building,
+	make_estate,
+	make_unit,
+	make_user,
+	occupant,
+)
+from property_crm.tests.fee_factories import (
+	invoices_of,
+	make_estate_with_units,
+	make_resident,
+	make_run,
+	make_schedule,
+	pay,
+)
+
+MARCH = "2026-03-01"
+DUE = date(2026, 3, 16)
+
+
+def billed_estate(units: int = 1, area: float = 100, rate: float = 2):
+	estate, building, made, owners = make_estate_with_units(units, built_up_area=area, inner_area=area * 0.8)
+	make_schedule(estate.name, [{"fee_item": fees.PROPERTY_FEE, "basis": "Built-up Area", "rate": rate}])
+	fees.run(make_run(MARCH, [estate.name]).name)
+	return estate, building, made, owners
+
+
+class TestArrears(FrappeTestCase):
+	def test_partial_payments_show_in_outstanding_and_ageing(self):
+		estate, _b, units, _owners = billed_estate(2)
+		first, _second = invoices_of(estate.name)
+		pay(first.name, 50, "2026-03-20")
+		self.assertEqual(flt(frappe.db.get_value("Sales Invoice", first.name, "outstanding_amount")), 150)
+		# 46 days after the due date: both in 31–60; by unit the paid part is gone from the first
+		_cols, data, *_ = arrears_ageing.execute(
+			{"as_of": "2026-05-01", "group_by": "Unit", "estate": estate.name}
+		)
+		by_unit = {row["group"]: row for row in data}
+		self.assertEqual(flt(by_unit[units[0].name]["d31_60"]), 150)
+		self.assertEqual(flt(by_unit[units[1].name]["d31_60"]), 200)
+		self.assertEqual(flt(by_unit[units[0].name]["d0_30"]), 0)
+		_cols, data, *_ = arrears_ageing.execute({"as_of": "2026-03-10", "estate": estate.name})
+		self.assertEqual((flt(data[0]["not_due"]), flt(data[0]["total"])), (350, 350))
+		_cols, data, *_ = arrears_ageing.execute({"as_of": "2026-07-01", "estate": estate.name})
+		self.assertEqual(flt(data[0]["d90"]), 350)
+		pay(first.name, 150, "2026-04-01")
+		_cols, data, *_ = arrears_ageing.execute({"as_of": "2026-07-01", "estate": estate.name})
+		self.assertEqual((flt(data[0]["d90"]), data[0]["invoices"]), (200, 1))
+
+	def test_an_invoice_for_two_units_owes_each_unit_its_share(self):
+		estate = make_estate()
+		building = make_building(estate.name, "1")
+		owner = make_resident()
+		big = make_unit(
+			building, "101", floor=1, built_up_area=100, occupants=[occupant(owner, primary_contact=1)]
+		)
+		small = make_unit(
+			building, "102", floor=1, built_up_area=50, inner_area=40, occupants=[occupant(owner)]
+		)
+		make_schedule(estate.name, [{"fee_item": fees.PROPERTY_FEE, "basis": "Built-up Area", "rate": 2}])
+		fees.run(make_run(MARCH, [estate.name]).name)
+		(invoice,) = invoices_of(estate.name)
+		pay(invoice.name, 150, "2026-03-20")
+		owed = fees.outstanding_of_units([big.name, small.name])
+		self.assertEqual(owed, {big.name: 100.0, small.name: 50.0})
+
+	def test_ageing_respects_estate_restrictions(self):
+		estate, *_ = billed_estate(1)
+		other, *_ = billed_estate(1)
+		clerk = make_user(["Property Accountant"], estates=[estate.name])
+		frappe.set_user(clerk)
+		try:
+			_cols, data, *_ = arrears_ageing.execute({"as_of": "2026-05-01"})
+		finally:
+			frappe.set_user("Administrator")
+		self.assertIn(estate.name, {row["group"] for row in data})
+		self.assertNotIn(other.name, {row["group"] for row in data})
+
+	def test_arrears_badge_for_staff(self):
+		_estate, _b, units, owners = billed_estate(1)
+		self.assertEqual(late_fees.arrears_badge("Property Unit", units[0].name)["outstanding"], 200.0)
+		badge = late_fees.arrears_badge("Property Owner", owners[0].name)
+		self.assertEqual((badge["outstanding"], badge["overdue"]), (200.0, 200.0))
+		self.assertIn("never delay", badge["policy"])
+
+
+class TestLateFees(FrappeTestCase):
+	def test_late_fee_follows_the_payment_history_and_is_billed_when_settled(self):
+		estate, _b, _units, owners = billed_estate(1)
+		(invoice,) = invoices_of(estate.name)
+		pay(invoice.name, 50, "2026-03-25")
+		late_fees.daily("2026-04-10")
+		late = frappe.get_doc("Property Late Fee", {"sales_invoice": invoice.name})
+		expected = rules.late_fee(
+			200, DUE, date(2026, 4, 10), [(date(2026, 3, 25), 50)], Decimal("0.0005"), 5, Decimal(1)
+		)
+		self.assertEqual(
+			(flt(late.accrued_amount), late.accrued_days), (float(expected.amount), expected.days)
+		)
+		self.assertEqual(late.status, "Accruing")
+		# 5 days of grace: 22–24 March on 200, 25 March – 10 April on 150
+		self.assertEqual(flt(late.accrued_amount), 1.58)  # 1.575 rounded half-up
+		pay(invoice.name, 150, "2026-04-05")
+		late_fees.daily("2026-04-20")
+		late.reload()
+		self.assertEqual(late.status, "Billed")
+		self.assertEqual(flt(late.accrued_amount), 1.13)  # 3 × 0.10 + 11 × 0.075 = 1.125
+		bill = frappe.get_doc("Sales Invoice", late.late_fee_invoice)
+		self.assertEqual((bill.customer, bill.property_late_fee_of), (owners[0].customer, invoice.name))
+		self.assertEqual(flt(bill.grand_total), flt(late.accrued_amount))
+		late_fees.daily("2026-05-20")  # nothing more once billed
+		self.assertEqual(frappe.db.count("Sales Invoice", {"property_late_fee_of": invoice.name}), 1)
+
+	def test_paid_within_the_grace_period_no_late_fee(self):
+		estate, *_ = billed_estate(1)
+		(invoice,) = invoices_of(estate.name)
+		pay(invoice.name, 200, "2026-03-20")
+		late_fees.daily("2026-06-01")
+		self.assertFalse(frappe.db.exists("Property Late Fee", {"sales_invoice": invoice.name}))
+
+	def test_waiver_needs_a_reason_and_another_managers_approval(self):
+		estate, *_ = billed_estate(1)
+		(invoice,) = invoices_of(estate.name)
+		pay(invoice.name, 200, "2026-04-15")
+		late_fees.daily("2026-04-20")
+		late = frappe.get_doc("Property Late Fee", {"sales_invoice": invoice.name})
+		self.assertEqual(late.status, "Billed")
+		accountant = make_user(["Property Accountant"])
+		manager, other_manager = make_user(["Property Manager"]), make_user(["Property Manager"])
+		frappe.db.commit()
+		path = "/api/method/property_crm.api.fees."
+		clerk = SiteClient(accountant)
+		self.assertEqual(
+			clerk.post(path + "request_waiver", {"late_fee": late.name, "reason": " "}).status_code, 417
+		)
+		done = clerk.post(path + "request_waiver", {"late_fee": late.name, "reason": "住户住院，经核实"})
+		self.assertEqual(done.status_code, 200, done.json.get("_server_messages") or done.text[-1500:])
+		self.assertEqual(clerk.post(path + "approve_waiver", {"late_fee": late.name}).status_code, 403)
+		# a manager who asked cannot approve their own request
+		boss = SiteClient(manager)
+		late.reload()
+		frappe.db.set_value("Property Late Fee", late.name, "waiver_requested_by", manager)
+		frappe.db.commit()
+		self.assertEqual(boss.post(path + "approve_waiver", {"late_fee": late.name}).status_code, 403)
+		approved = SiteClient(other_manager).post(path + "approve_waiver", {"late_fee": late.name})
+		self.assertEqual(approved.status_code, 200, approved.text[:500])
+		late.reload()
+		self.assertEqual((late.status, late.waiver_approved_by), ("Waived", other_manager))
+		self.assertTrue(late.credit_note)
+		self.assertEqual(
+			flt(frappe.db.get_value("Sales Invoice", late.late_fee_invoice, "outstanding_amount")), 0
+		)
+		comments = frappe.get_all(
+			"Comment", filters={"reference_name": late.name, "comment_type": "Info"}, pluck="content"
+		)
+		self.assertTrue(any("住户住院" in c for c in comments))
+
+
+class TestMeterReadings(FrappeTestCase):
+	def reading(self, unit, period, current, **kwargs):
+		return frappe.get_doc(
+			{"doctype": "Property Meter Reading", "unit": unit, "meter_type": "Water", "period": period,
+				"current_reading": current} | kwargs
+		).insert()  # fmt: skip
+
+	def test_lower_reading_refused_unless_meter_change_or_rollover(self):
+		_estate, _b, units, _o = make_estate_with_units(1)
+		unit = units[0].name
+		first = self.reading(unit, "2026-01-05", 120, previous_reading=100)
+		self.assertEqual((first.consumption, str(first.period)), (20, "2026-01-01"))
+		second = self.reading(unit, "2026-02-03", 131.5)
+		self.assertEqual((second.previous_reading, second.consumption), (120, 11.5))
+		with self.assertRaises(frappe.ValidationError) as e:
+			self.reading(unit, "2026-03-03", 10)
+		self.assertIn("lower than the previous reading", str(e.exception))
+		self.assertFalse(frappe.db.exists("Property Meter Reading", {"unit": unit, "period": "2026-03-01"}))
+		changed = self.reading(unit, "2026-03-03", 10, meter_change=1, old_meter_final_reading=140)
+		self.assertEqual(changed.consumption, 18.5)
+		with self.assertRaises(frappe.ValidationError):
+			self.reading(unit, "2026-03-20", 30)  # a second reading for March
+		rolled = self.reading(unit, "2026-04-02", 5, previous_reading=9990, rollover=1, meter_digits=4)
+		self.assertEqual(rolled.consumption, 15)
