@@ -83,7 +83,6 @@ def keep_anonymous(doc) -> None:
 		for field in ("complainant_name", "contact_mobile", "complainant_email"):
 			identity[field] = identity.get(field) or doc.get(field)
 		identity["related_service_order"] = identity.get("related_service_order") or doc.related_service_order
-		identity["repeat_of"] = doc.repeat_of
 	for field in rules.IDENTITY_FIELDS:
 		doc.set(field, None)
 	doc.complainant_name = rules.ANONYMOUS
@@ -189,29 +188,42 @@ def validate_hotline(doc) -> None:
 
 
 def set_repeats(doc, identity: dict) -> None:
-	"""Link the complainant's latest earlier complaint within the window and count them all."""
-	person = (identity if doc.flags.identity is not None else doc).get("complainant")
+	"""Link the complainant's latest earlier complaint within the window and count them.
+
+	A named complaint links and counts only the person's named complaints: pointing at an anonymous one
+	would tell staff who filed it. An anonymous complaint's earlier complaint (any) is kept on its identity."""
+	anonymous = doc.flags.identity is not None
+	person = (identity if anonymous else doc).get("complainant")
 	if not person:
 		return
 	opened = get_datetime(doc.received_on) if doc.received_on else now_datetime()
 	since = opened - timedelta(days=rules.REPEAT_WINDOW_DAYS)
-	earlier = frappe.db.sql(
-		"""select c.name, c.creation from `tabComplaint` c
-		left join `tabComplaint Identity` i on i.name = c.identity
-		where (c.complainant = %(person)s or i.complainant = %(person)s) and c.creation >= %(since)s
-		and c.status != 'Withdrawn'
-		order by c.creation desc""",
-		{"person": person, "since": since},
-		as_dict=True,
+	complaint = frappe.qb.DocType(DOCTYPE)
+	identities = frappe.qb.DocType(IDENTITY)
+	query = (
+		frappe.qb.from_(complaint)
+		.left_join(identities)
+		.on(identities.name == complaint.identity)
+		.select(complaint.name, complaint.creation)
+		.where((complaint.creation >= since) & (complaint.status != "Withdrawn"))
+		.orderby(complaint.creation, order=frappe.qb.desc)
 	)
+	if anonymous:
+		query = query.where((complaint.complainant == person) | (identities.complainant == person))
+	else:
+		query = query.where(complaint.complainant == person)
 	earlier = [
-		row for row in earlier if is_repeat(get_datetime(row.creation), opened, rules.REPEAT_WINDOW_DAYS)
+		row
+		for row in query.run(as_dict=True)
+		if is_repeat(get_datetime(row.creation), opened, rules.REPEAT_WINDOW_DAYS)
 	]
-	doc.repeat_count = len(earlier)
-	if earlier:
-		if doc.flags.identity is not None:
-			identity["repeat_of"] = earlier[0].name
+	if not earlier:
+		return
+	if anonymous:
+		identity["repeat_of"] = earlier[0].name
+	else:
 		doc.repeat_of = earlier[0].name
+		doc.repeat_count = len(earlier)
 
 
 def acknowledge(doc, identity: dict) -> None:
@@ -315,9 +327,7 @@ def mirror_status(doc) -> None:
 def identity_of(doc) -> frappe._dict:
 	"""Who filed the complaint, for the system's own use (acknowledgement, portal, return visit)."""
 	if doc.is_anonymous and doc.identity:
-		row = frappe.db.get_value(
-			IDENTITY, doc.identity, [*rules.IDENTITY_FIELDS, "user"], as_dict=True
-		)
+		row = frappe.db.get_value(IDENTITY, doc.identity, [*rules.IDENTITY_FIELDS, "user"], as_dict=True)
 		return row or frappe._dict()
 	return frappe._dict({field: doc.get(field) for field in rules.IDENTITY_FIELDS})
 
@@ -389,13 +399,18 @@ def close_open_visits(doc) -> None:
 # ------------------------------------------------------------------ return visits
 def make_return_visit(doc) -> str | None:
 	"""A return visit after every resolution, by someone other than the responsible person; an anonymous
-	complaint's by a manager of the estate (only managers know whom to call)."""
+	complaint's by the estate's manager, or another manager (only managers know whom to call)."""
 	if frappe.db.exists("Return Visit", {"reference_doctype": DOCTYPE, "reference_name": doc.name,
 		"status": "Open"}):  # fmt: skip
 		return None
-	visitor = orders.least_loaded_visitor(
+	exclude = {doc.responsible_person} - {None}
+	visitor = None
+	if doc.is_anonymous:
+		visitor = frappe.db.get_value("Property Estate", doc.estate, "manager")
+		visitor = visitor if visitor and visitor not in exclude else None
+	visitor = visitor or orders.least_loaded_visitor(
 		doc.estate,
-		exclude={doc.responsible_person} - {None},
+		exclude=exclude,
 		role=MANAGER if doc.is_anonymous else "Property Customer Service",
 		doctype=DOCTYPE,
 	)
