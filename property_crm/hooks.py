@@ -124,6 +124,7 @@ scheduler_events = {
 		"property_crm.services.orders.auto_close_unrated",
 		"property_crm.services.complaints.auto_close_silent",
 		"property_crm.services.late_fees.daily",
+		"property_crm.services.reminders.daily",
 	],
 }
 
@@ -169,6 +170,7 @@ user_data_fields = [
 standard_portal_menu_items = [
 	{"title": "My Home", "route": "/property", "role": "Property Resident"},
 	{"title": "My Requests", "route": "/property/requests", "role": "Property Resident"},
+	{"title": "My Complaints", "route": "/property/complaints", "role": "Property Resident"},
 ]
 
 jinja = {

@@ -194,3 +194,62 @@ class TestMeterReadings(FrappeTestCase):
 			self.reading(unit, "2026-03-20", 30)  # a second reading for March
 		rolled = self.reading(unit, "2026-04-02", 5, previous_reading=9990, rollover=1, meter_digits=4)
 		self.assertEqual(rolled.consumption, 15)
+
+
+class TestReminderLadder(FrappeTestCase):
+	def test_friendly_formal_final_by_the_residents_channel_kept_in_the_timeline(self):
+		from property_crm.services import reminders
+		from property_crm.tests.factories import make_outgoing_email_account
+
+		make_outgoing_email_account()
+		_estate, _b, _units, owners = billed_estate(1)
+		frappe.db.set_value("Property Owner", owners[0].name, "preferred_channel", "Email")
+		customer = owners[0].customer
+
+		def notices():
+			return frappe.get_all(
+				"Dunning",
+				filters={"customer": customer, "docstatus": 1},
+				pluck="dunning_type",
+				order_by="creation",
+			)
+
+		reminders.daily("2026-03-25")  # 9 days overdue: not yet
+		self.assertEqual(notices(), [])
+		reminders.daily("2026-04-01")  # 16 days: a friendly reminder
+		self.assertEqual([reminders.level_of(t) for t in notices()], [1])
+		reminders.daily("2026-04-05")  # too soon for another
+		reminders.daily("2026-05-01")
+		reminders.daily("2026-06-01")
+		reminders.daily("2026-09-01")  # the final notice was the last
+		self.assertEqual([reminders.level_of(t) for t in notices()], [1, 2, 3])
+		dunning = frappe.get_all("Dunning", filters={"customer": customer}, pluck="name", limit=1)[0]
+		communication = frappe.get_all(
+			"Communication",
+			filters={"reference_doctype": "Dunning", "reference_name": dunning},
+			fields=["name", "communication_medium", "recipients"],
+		)
+		self.assertEqual(communication[0].communication_medium, "Email")
+		links = frappe.get_all(
+			"Communication Link",
+			filters={"parent": communication[0].name},
+			fields=["link_doctype", "link_name"],
+		)
+		self.assertIn(("Property Owner", owners[0].name), {(l.link_doctype, l.link_name) for l in links})
+
+	def test_phone_residents_get_a_call_from_staff(self):
+		from property_crm.services import reminders
+
+		estate, _b, _units, owners = billed_estate(1)
+		frappe.db.set_value("Property Owner", owners[0].name, "preferred_channel", "Phone")
+		reminders.daily("2026-04-01")
+		(dunning,) = frappe.get_all("Dunning", filters={"customer": owners[0].customer}, pluck="name")
+		self.assertTrue(frappe.db.exists("ToDo", {"reference_type": "Dunning", "reference_name": dunning}))
+		self.assertEqual(
+			frappe.db.get_value("Communication", {"reference_name": dunning}, "communication_medium"), "Phone"
+		)
+		# paid in full: no further notice, whatever the date
+		(invoice,) = invoices_of(estate.name)
+		pay(invoice.name, 200, "2026-04-10")
+		reminders.daily("2026-07-01")
+		self.assertEqual(len(frappe.get_all("Dunning", filters={"customer": owners[0].customer})), 1)
