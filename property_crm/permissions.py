@@ -161,7 +161,7 @@ def order_has_permission(doc, ptype: str | None = None, user: str | None = None,
 # --- link search: Frappe's `ignore_user_permissions=1` makes the search ignore *all* permissions (the
 # query conditions above included) for anyone with read access on the doctype. For our records the
 # query conditions are the rule, so that switch is refused.
-GUARDED = frozenset(("Property Owner", "Property Unit", ORDER))
+GUARDED = frozenset(("Property Owner", "Property Unit", ORDER, "Complaint", "Complaint Identity"))
 
 
 @frappe.whitelist()

@@ -68,8 +68,44 @@ class TestInstall(FrappeTestCase):
 		self.assertEqual(frappe.db.get_value("Role", "Property Resident", "desk_access"), 0)
 		self.assertTrue(frappe.db.exists("Custom Field", {"dt": "Customer", "fieldname": "property_owner"}))
 		self.assertTrue(frappe.db.exists("Workspace", "Property CRM"))
-		for doctype in ("Property Estate", "Property Building", "Property Unit", "Property Owner"):
+		for doctype in (
+			"Property Estate",
+			"Property Building",
+			"Property Unit",
+			"Property Owner",
+			"Complaint",
+		):
 			self.assertTrue(frappe.get_meta(doctype).track_changes, doctype)
+
+	def test_complaints_are_ready_to_use(self):
+		from property_crm.domain.complaint import ROOT_CAUSES
+		from property_crm.domain.defaults import COMPLAINT_CATEGORIES
+		from property_crm.services.defaults import install_complaint_defaults
+
+		install_complaint_defaults()  # made once by install or the v0_3 patch; a second call adds nothing
+		self.assertEqual(install_complaint_defaults(), 0)
+		for category in COMPLAINT_CATEGORIES:
+			self.assertEqual(
+				frappe.db.get_value("Complaint Category", category.name, ["default_severity", "department"]),
+				(category.severity, category.department),
+			)
+		self.assertEqual(
+			set(frappe.get_all("Complaint Root Cause", pluck="name")) >= {c for c, _zh in ROOT_CAUSES}, True
+		)
+		workflow = frappe.get_doc("Workflow", "Complaint")
+		self.assertTrue(workflow.is_active)
+		self.assertEqual(workflow.document_type, "Complaint")
+		sla = frappe.get_doc("Service Level Agreement", "SLA-Complaint-Complaint Standard")
+		self.assertTrue(sla.enabled and sla.default_service_level_agreement)
+		self.assertEqual({row.status for row in sla.sla_fulfilled_on}, {"Resolved", "Closed", "Withdrawn"})
+		self.assertTrue(frappe.get_meta("Complaint").has_field("sla_resolution_by"))
+		for name in ("Complaint Acknowledgement", "New Complaint", "Complaint Resolved", "Complaint Escalated",
+			"Anonymous Complaint Acknowledgement", "Anonymous Complaint Resolved"):  # fmt: skip
+			self.assertTrue(frappe.db.get_value("Notification", name, "enabled"), name)
+		self.assertIn(
+			"property_crm.services.complaints.escalate",
+			frappe.get_hooks("scheduler_events")["cron"]["*/15 * * * *"],
+		)
 
 	def test_second_migrate_changes_nothing(self):
 		install_categories()  # the defaults (the CI site may predate them)

@@ -256,7 +256,8 @@ class TestAcknowledgement(FrappeTestCase):
 		self.estate, self.unit, self.resident = make_place()
 		frappe.db.set_value("Property Owner", self.resident.name, "preferred_channel", "Email")
 
-	def mails(self, doctype, name):
+	@staticmethod
+	def mails(_self, doctype, name):
 		queue = frappe.qb.DocType("Email Queue")
 		recipient = frappe.qb.DocType("Email Queue Recipient")
 		return (
@@ -269,7 +270,7 @@ class TestAcknowledgement(FrappeTestCase):
 	def test_the_complainant_gets_the_reference_at_once(self):
 		doc = make_complaint(self.unit, self.resident)
 		self.assertEqual(doc.acknowledged_via, "Email")
-		mails = [m for m in self.mails("Complaint", doc.name) if m.recipient == self.resident.email]
+		mails = [m for m in self.mails(None, "Complaint", doc.name) if m.recipient == self.resident.email]
 		self.assertEqual(len(mails), 1)
 		self.assertIn(doc.name, mails[0].message)
 
@@ -277,10 +278,10 @@ class TestAcknowledgement(FrappeTestCase):
 		doc = make_complaint(self.unit, self.resident, is_anonymous=1)
 		doc.reload()
 		self.assertEqual(frappe.db.get_value("Complaint Identity", doc.identity, "acknowledged_via"), "Email")
-		mails = self.mails("Complaint Identity", doc.identity)
+		mails = self.mails(None, "Complaint Identity", doc.identity)
 		self.assertEqual({m.recipient for m in mails}, {self.resident.email})
 		self.assertIn(doc.name, mails[0].message)
-		on_complaint = self.mails("Complaint", doc.name)
+		on_complaint = self.mails(None, "Complaint", doc.name)
 		self.assertNotIn(self.resident.email, {m.recipient for m in on_complaint})
 		communications = frappe.get_all("Communication", filters={"reference_doctype": "Complaint",
 			"reference_name": doc.name}, fields=["recipients", "content"])  # fmt: skip
@@ -484,3 +485,74 @@ class TestAnonymousReturnVisit(FrappeTestCase):
 		self.assertEqual(
 			frappe.db.get_value("Complaint Identity", doc.identity, "complaint_status"), "Resolved"
 		)
+
+
+class TestComplaintNotifications(FrappeTestCase):
+	def setUp(self):
+		super().setUp()
+		make_outgoing_email_account()
+		for name in ("outgoing_email_account", "incoming_email_account"):
+			if hasattr(frappe.local, name):
+				delattr(frappe.local, name)
+		self.estate, self.unit, self.resident = make_place()
+		frappe.db.set_value("Property Owner", self.resident.name, "preferred_channel", "Email")
+		self.cs = make_user([CS], [self.estate.name])
+		self.far_cs = make_user([CS], [make_estate().name])
+		self.handler = make_user([CS], [self.estate.name])
+
+	def recipients(self, name, doctype="Complaint"):
+		return {
+			row.recipient: row.message
+			for row in TestAcknowledgement.mails(None, doctype, name)  # the same query
+		}
+
+	def test_registered_goes_to_the_estates_customer_service_and_the_responsible_person(self):
+		doc = make_complaint(self.unit, self.resident, responsible_person=self.handler)
+		alerted = set(frappe.get_all("Notification Log", filters={"document_type": "Complaint",
+			"document_name": doc.name}, pluck="for_user"))  # fmt: skip
+		self.assertIn(self.cs, alerted)
+		self.assertIn(self.handler, alerted)
+		self.assertNotIn(self.far_cs, alerted, "another estate's clerk hears nothing of it")
+		mails = self.recipients(doc.name)
+		self.assertIn(self.cs, mails)
+		self.assertNotIn(self.far_cs, mails)
+
+	def test_resolved_tells_the_complainant_with_the_feedback_link(self):
+		doc = make_complaint(self.unit, self.resident)
+		doc = act(doc, "Investigate")
+		doc = frappe.get_doc("Complaint", doc.name)
+		doc.update({"root_cause": "Process", "resolution": "已调整巡逻排班"})
+		doc.save()
+		act(doc, "Resolve")
+		mails = self.recipients(doc.name)
+		feedback_mails = [
+			m for r, m in mails.items() if r == self.resident.email and "/property/complaints/" in m
+		]
+		self.assertEqual(len(feedback_mails), 1)
+		self.assertIn(f"/property/complaints/{doc.name}", feedback_mails[0])
+
+	def test_the_anonymous_complainant_hears_through_the_identity_only(self):
+		doc = make_complaint(self.unit, self.resident, is_anonymous=1)
+		doc.reload()
+		doc = act(doc, "Investigate")
+		doc = frappe.get_doc("Complaint", doc.name)
+		doc.update({"root_cause": "Process", "resolution": "已调整巡逻排班"})
+		doc.save()
+		act(doc, "Resolve")
+		on_identity = self.recipients(doc.identity, "Complaint Identity")
+		self.assertIn(f"/property/complaints/{doc.name}", on_identity.get(self.resident.email, ""))
+		self.assertNotIn(self.resident.email, self.recipients(doc.name))
+
+	def test_link_search_keeps_to_the_estate_even_when_asked_to_ignore_user_permissions(self):
+		doc = make_complaint(self.unit, self.resident, subject=f"电梯异响{unique()}")
+		frappe.db.commit()
+		self.addCleanup(lambda: (frappe.db.delete("Complaint", doc.name), frappe.db.commit()))
+		client = SiteClient(self.far_cs)
+		for extra in ({}, {"ignore_user_permissions": 1}):
+			found = client.get("/api/method/frappe.desk.search.search_link",
+				{"doctype": "Complaint", "txt": doc.subject, **extra})  # fmt: skip
+			self.assertEqual(found.status_code, 200, found.text)
+			self.assertNotIn(doc.name, found.get_data(as_text=True), extra)
+		mine = SiteClient(self.cs).get("/api/method/frappe.desk.search.search_link",
+			{"doctype": "Complaint", "txt": doc.subject})  # fmt: skip
+		self.assertIn(doc.name, mine.get_data(as_text=True))
