@@ -22,6 +22,8 @@ PAGES = (
 	(re.compile(r"property/requests"), "property_crm.portal.pages.requests"),
 	(re.compile(r"property/requests/new"), "property_crm.portal.pages.new_request"),
 	(re.compile(r"property/requests/(?P<name>[^/]+)"), "property_crm.portal.pages.request"),
+	(re.compile(r"property/bills"), "property_crm.portal.bills.bill_list"),
+	(re.compile(r"property/bills/(?P<name>[^/]+)"), "property_crm.portal.bills.bill"),
 )
 
 
