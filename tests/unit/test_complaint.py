@@ -154,5 +154,7 @@ def test_the_complaint_workflow():
 	assert ("Reopened", "Investigating") in edges and ("Resolved", "Reopened") in edges
 	assert not any(a == "Withdrawn" for a, _b in edges)
 	# an escalated complaint is the managers'
-	assert {t["allowed"] for t in workflow["transitions"] if t["state"] == "Escalated"} == {"Property Manager"}
+	assert {t["allowed"] for t in workflow["transitions"] if t["state"] == "Escalated"} == {
+		"Property Manager"
+	}
 	assert workflow["workflow_state_field"] == "status" and workflow["document_type"] == "Complaint"

@@ -392,7 +392,9 @@ class TestAnonymity(FrappeTestCase):
 		self.assertEqual(responses["rest"].json["data"]["complainant_name"], ANONYMOUS)
 		self.assertIn(name, responses["rest list"].get_data(as_text=True))
 		self.assertIn("楼下夜间施工噪音", responses["print"].get_data(as_text=True))
-		self.assertIn("pcrm-complaint", responses["print"].get_data(as_text=True), "the Complaint Record format")
+		self.assertIn(
+			"pcrm-complaint", responses["print"].get_data(as_text=True), "the Complaint Record format"
+		)
 		# the named complaint is theirs to read in full
 		named = client.get(f"/api/resource/Complaint/{self.named.name}").json["data"]
 		self.assertEqual(
