@@ -6,7 +6,7 @@ from frappe import _
 from frappe.utils import cint
 from frappe.utils.html_utils import sanitize_html
 
-from property_crm.services import portal
+from property_crm.services import portal, portal_complaints
 
 RATING_REASONS = ("On time", "Friendly", "Clean work", "Problem solved", "Too slow", "Not fixed")
 
@@ -24,6 +24,7 @@ def home():
 		"open_orders": portal.orders_of(reach, page_length=5, status="open"),
 		"to_rate": portal.orders_to_rate(reach),
 		"outstanding": portal.outstanding_amount(resident, customer),
+		"complaints": portal_complaints.count_open(reach),
 	}
 
 

@@ -11,6 +11,7 @@ from frappe import _
 from frappe.website.page_renderers.base_renderer import BaseRenderer
 from frappe.website.path_resolver import resolve_path as frappe_resolve_path
 
+from property_crm.domain import complaint
 from property_crm.domain.service import resident_status
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "portal"
@@ -22,6 +23,9 @@ PAGES = (
 	(re.compile(r"property/requests"), "property_crm.portal.pages.requests"),
 	(re.compile(r"property/requests/new"), "property_crm.portal.pages.new_request"),
 	(re.compile(r"property/requests/(?P<name>[^/]+)"), "property_crm.portal.pages.request"),
+	(re.compile(r"property/complaints"), "property_crm.portal.complaints.complaints"),
+	(re.compile(r"property/complaints/new"), "property_crm.portal.complaints.new_complaint"),
+	(re.compile(r"property/complaints/(?P<name>[^/]+)"), "property_crm.portal.complaints.complaint"),
 	(re.compile(r"property/bills"), "property_crm.portal.bills.bill_list"),
 	(re.compile(r"property/bills/(?P<name>[^/]+)"), "property_crm.portal.bills.bill"),
 )
@@ -54,7 +58,13 @@ def environment() -> Environment:
 		trim_blocks=True,
 		lstrip_blocks=True,
 	)
-	env.globals.update({"resident_status": resident_status, "languages": LANGUAGES})
+	env.globals.update(
+		{
+			"resident_status": resident_status,
+			"complaint_status": complaint.resident_status,
+			"languages": LANGUAGES,
+		}
+	)
 	return env
 
 

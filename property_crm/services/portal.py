@@ -138,12 +138,12 @@ def counts_of(reach: Reach) -> dict:
 	return {"open": int(row.open or 0), "to_rate": int(row.to_rate or 0)}
 
 
-def status_history(order: str) -> list[dict]:
-	"""When the order reached each status, from Frappe's own version history (one query)."""
+def status_history(order: str, doctype: str = "Service Order") -> list[dict]:
+	"""When the order (or a complaint) reached each status, from Frappe's own version history (one query)."""
 	history = []
 	for version in frappe.get_all(
 		"Version",
-		filters={"ref_doctype": "Service Order", "docname": order},
+		filters={"ref_doctype": doctype, "docname": order},
 		fields=["data", "creation"],
 		order_by="creation asc",
 	):
