@@ -13,8 +13,12 @@ from frappe.commands import get_site, pass_context
 @click.option("--company", default=None, help="ERPNext Company of the estates (default: the first one)")
 @click.option("--seed", default=2026, show_default=True, help="Random seed, for repeatable data")
 @click.option("--password", default="Demo-2026!", show_default=True, help="Password of every demo login")
+@click.option("--fee-units", default=40, show_default=True, help="Units billed monthly (a sample; first run)")
+@click.option("--fee-months", default=24, show_default=True, help="Months of bills (first run)")
 @pass_context
-def property_crm_demo(context, units, residents, orders, estates, company, seed, password):
+def property_crm_demo(
+	context, units, residents, orders, estates, company, seed, password, fee_units=40, fee_months=24
+):
 	"""A living demo company: completes ERPNext's setup for a Chinese company where it has not run, then
 	seeds the portfolio (estates, buildings, units, residents, vehicles), staff for every role (a manager
 	and customer service per estate, restricted to it; a company-wide manager; an accountant; technicians
@@ -41,6 +45,8 @@ def property_crm_demo(context, units, residents, orders, estates, company, seed,
 			seed=seed,
 			password=password,
 			progress=click.echo,
+			fee_units=fee_units,
+			fee_months=fee_months,
 		)
 		frappe.db.commit()
 		print_logins(logins, click.echo)

@@ -12,6 +12,8 @@ missing, so a second run changes no counts:
  6. 24 months of service orders in every state (bulk), with assignments, SLA outcomes, escalations,
     ratings, return visits, materials; status timelines for the portal residents' orders;
  7. draft Sales Invoices for the most recent chargeable repairs.
+ 8. fees (`demo_fees`): schedules for every estate; 24 months of monthly bills for a sample of units
+    (the portal residents' homes first), payments in each payer's habit, late fees, arrears notices.
 It ends by printing the logins. Complaints, surveys, fees and care events join this list as they come.
 """
 
@@ -58,6 +60,8 @@ def seed_company(
 	seed: int = 2026,
 	password: str = "Demo-2026!",
 	progress: Callable[[str], None] = print,
+	fee_units: int = 40,
+	fee_months: int = 24,
 ) -> list[dict]:
 	"""Every step above; returns the logins (user, role, estate, password)."""
 	from property_crm.demo_data import seed_portfolio
@@ -93,6 +97,9 @@ def seed_company(
 		frappe.db.commit()
 	make_invoices(progress)
 	frappe.db.commit()
+	from property_crm.demo_fees import seed_fees  # 8. fees: bills, payments, arrears, late fees, notices
+
+	seed_fees(rng, fee_units, fee_months, progress)
 	progress(f"demo ready in {time.monotonic() - started:.0f} s")
 	return logins
 

@@ -145,7 +145,9 @@ def schedules_of(estates: list[str], month: date) -> dict[str, list[dict]]:
 	return out
 
 
-def plan(month, company: str, estates: list[str] | None = None) -> tuple[list[Bill], dict]:
+def plan(
+	month, company: str, estates: list[str] | None = None, units: list[str] | None = None
+) -> tuple[list[Bill], dict]:
 	"""What a run for `month` would bill: the bills and what is skipped, without writing anything.
 
 	Reads in a fixed number of queries whatever the portfolio's size."""
@@ -155,9 +157,10 @@ def plan(month, company: str, estates: list[str] | None = None) -> tuple[list[Bi
 	if not estates:
 		return [], skipped
 	lines_by_estate = schedules_of(estates, month)
+	only = units
 	units = frappe.get_all(
 		"Property Unit",
-		filters={"estate": ("in", estates)},
+		filters={"estate": ("in", estates)} | ({"name": ("in", only)} if only else {}),
 		fields=["name", "estate", "building", "usage", "built_up_area", "inner_area", "parking_spaces",
 			"fee_payer"],
 		order_by="name",
@@ -333,7 +336,7 @@ class AlreadyBilled(Exception):
 	"""Another run (or an earlier one) has billed a share of this bill."""
 
 
-def run(billing_run: str) -> None:
+def run(billing_run: str, units: list[str] | None = None) -> None:
 	"""The real run (a background job): one invoice per payer and estate, each committed with its shares.
 
 	Progress is kept on the Property Billing Run (and published to its form). Running the same document
@@ -346,7 +349,7 @@ def run(billing_run: str) -> None:
 	frappe.db.commit()
 	try:
 		ensure_fee_items()
-		bills, skipped = plan(month, doc.company, [row.estate for row in doc.estates])
+		bills, skipped = plan(month, doc.company, [row.estate for row in doc.estates], units)
 		context = invoice_context(doc.company, {bill.estate for bill in bills})
 		done = {"invoices": 0, "charges": 0, "amount": 0.0, "already": skipped["already_billed"]}
 		errors = []

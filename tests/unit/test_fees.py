@@ -353,3 +353,20 @@ def test_fee_messages_are_translated():
 	with open(catalogue, encoding="utf-8", newline="") as fh:
 		zh = {r[0]: r[1] for r in csv.reader(fh) if r}
 	assert not [m for m in fees.FEE_MESSAGES if not zh.get(m)]
+
+
+# ------------------------------------------------------------------ the demo's payment habits
+def test_demo_payments_never_in_the_future_and_never_more_than_the_bill():
+	import random
+
+	from property_crm.domain import demo_fees
+
+	rng = random.Random(7)
+	today = date(2026, 11, 23)
+	for month in range(24):
+		posting = fees.add_months(date(2024, 12, 1), month)
+		for habit in demo_fees.HABITS:
+			paid = demo_fees.payments(rng, posting, posting + timedelta(days=15), today, habit)
+			assert all(p.on <= today and p.on >= posting for p in paid)
+			assert sum(p.share for p in paid) <= 1.0 + 1e-9
+	assert demo_fees.payments(rng, date(2026, 11, 1), date(2026, 11, 16), today, "unpaid") == []
