@@ -118,15 +118,23 @@ def make_agreement(
 	return sla.name
 
 
-def sync_category_agreement(category) -> str | None:
-	"""A category with its own targets gets an SLA whose condition matches the order's category."""
+def has_own_targets(category) -> bool:
+	"""Does a (service or complaint) category set its own targets? Refuses a response slower than the
+	resolution."""
 	if not (category.response_hours and category.resolution_hours):
-		return None
+		return False
 	if category.response_hours > category.resolution_hours:
 		frappe.throw(
 			_("Response Target (hours): cannot be longer than the resolution target."),
 			title=_("Please correct this value"),
 		)
+	return True
+
+
+def sync_category_agreement(category) -> str | None:
+	"""A category with its own targets gets an SLA whose condition matches the order's category."""
+	if not has_own_targets(category):
+		return None
 	name = f"Service Order - {category.name}"
 	targets = {priority: (category.response_hours, category.resolution_hours) for priority in TARGETS}
 	condition = f"doc.service_category == {category.name!r}"
@@ -136,13 +144,8 @@ def sync_category_agreement(category) -> str | None:
 def sync_complaint_category_agreement(category) -> str | None:
 	"""A complaint category with its own targets gets an SLA whose condition matches the category; the
 	severities keep the standard's proportions (`domain.complaint.targets_for`)."""
-	if not (category.response_hours and category.resolution_hours):
+	if not has_own_targets(category):
 		return None
-	if category.response_hours > category.resolution_hours:
-		frappe.throw(
-			_("Response Target (hours): cannot be longer than the resolution target."),
-			title=_("Please correct this value"),
-		)
 	targets = complaint.targets_for(category.response_hours, category.resolution_hours)
 	condition = f"doc.complaint_category == {category.name!r}"
 	return make_agreement(f"Complaint - {category.name}", targets, condition=condition, doctype=COMPLAINT)

@@ -242,3 +242,22 @@ def make_complaint(unit=None, complainant=None, category: str = "Service Attitud
 		}
 		| kwargs
 	).insert()
+
+
+def act(doc, action: str, user: str = "Administrator"):
+	"""Apply a workflow action to `doc` (a fresh copy) as `user`, as the desk's action menu does."""
+	from frappe.model.workflow import apply_workflow
+
+	current = frappe.session.user
+	frappe.set_user(user)
+	try:
+		return apply_workflow(frappe.get_doc(doc.doctype, doc.name), action)
+	finally:
+		frappe.set_user(current)
+
+
+def forget_cached_email_accounts() -> None:
+	"""Frappe caches the outgoing account it found on frappe.local for the rest of the "request"."""
+	for name in ("outgoing_email_account", "incoming_email_account"):
+		if hasattr(frappe.local, name):
+			delattr(frappe.local, name)

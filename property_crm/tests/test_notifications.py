@@ -14,6 +14,7 @@ from frappe.tests.utils import FrappeTestCase
 from property_crm.overrides.notification import outgoing_email_ready
 from property_crm.tests.factories import (
 	SiteClient,
+	forget_cached_email_accounts,
 	make_category,
 	make_order,
 	make_outgoing_email_account,
@@ -25,13 +26,6 @@ from property_crm.tests.factories import (
 
 CS, TE = "Property Customer Service", "Property Technician"
 SETUP_ADVICE = ("Email Account", "邮件账户", "SMS Settings", "短信设置", "SMS sent", "短信发送")
-
-
-def forget_cached_email_accounts():
-	# Frappe caches the outgoing account it found on frappe.local for the rest of the "request"
-	for name in ("outgoing_email_account", "incoming_email_account"):
-		if hasattr(frappe.local, name):
-			delattr(frappe.local, name)
 
 
 def mail_recipients(order: str) -> set[str]:

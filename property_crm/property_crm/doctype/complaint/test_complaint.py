@@ -14,6 +14,8 @@ from property_crm.domain.complaint import ANONYMOUS
 from property_crm.services import complaints
 from property_crm.tests.factories import (
 	SiteClient,
+	act,
+	forget_cached_email_accounts,
 	make_complaint,
 	make_estate,
 	make_outgoing_email_account,
@@ -31,16 +33,6 @@ CS, TE, M, AC = (
 	"Property Manager",
 	"Property Accountant",
 )
-
-
-def act(doc, action, user="Administrator"):
-	"""Apply a workflow action as `user`, as the desk's action menu does."""
-	current = frappe.session.user
-	frappe.set_user(user)
-	try:
-		return apply_workflow(frappe.get_doc("Complaint", doc.name), action)
-	finally:
-		frappe.set_user(current)
 
 
 def as_user(user, function, *args, **kwargs):
@@ -250,9 +242,7 @@ class TestAcknowledgement(FrappeTestCase):
 	def setUp(self):
 		super().setUp()
 		make_outgoing_email_account()
-		for name in ("outgoing_email_account", "incoming_email_account"):
-			if hasattr(frappe.local, name):
-				delattr(frappe.local, name)
+		forget_cached_email_accounts()
 		self.estate, self.unit, self.resident = make_place()
 		frappe.db.set_value("Property Owner", self.resident.name, "preferred_channel", "Email")
 
@@ -494,9 +484,7 @@ class TestComplaintNotifications(FrappeTestCase):
 	def setUp(self):
 		super().setUp()
 		make_outgoing_email_account()
-		for name in ("outgoing_email_account", "incoming_email_account"):
-			if hasattr(frappe.local, name):
-				delattr(frappe.local, name)
+		forget_cached_email_accounts()
 		self.estate, self.unit, self.resident = make_place()
 		frappe.db.set_value("Property Owner", self.resident.name, "preferred_channel", "Email")
 		self.cs = make_user([CS], [self.estate.name])

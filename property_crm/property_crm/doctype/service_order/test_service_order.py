@@ -12,6 +12,7 @@ from property_crm.services import orders
 from property_crm.services.service_levels import HOLIDAY_LIST
 from property_crm.services.sms import sync_sms_notifications
 from property_crm.tests.factories import (
+	act,
 	make_category,
 	make_order,
 	make_outgoing_email_account,
@@ -25,16 +26,6 @@ test_ignore = linked_doctypes("Service Order")
 
 
 CS, TE, M = "Property Customer Service", "Property Technician", "Property Manager"
-
-
-def act(order, action, user="Administrator"):
-	"""Apply a workflow action as `user`, as the desk's action menu does."""
-	current = frappe.session.user
-	frappe.set_user(user)
-	try:
-		return apply_workflow(frappe.get_doc("Service Order", order.name), action)
-	finally:
-		frappe.set_user(current)
 
 
 class ServiceOrderTestCase(FrappeTestCase):
