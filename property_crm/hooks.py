@@ -110,6 +110,12 @@ doc_events = {
 	},
 }
 
+# the arrears badge (services.late_fees.arrears_badge) on the forms where staff meet a household
+doctype_js = {
+	doctype: "public/js/arrears.js"
+	for doctype in ("Property Unit", "Property Owner", "Service Order", "Complaint")
+}
+
 # fee Items need ERPNext's UOMs and Item Group tree, made by its setup wizard
 setup_wizard_complete = "property_crm.services.fees.after_setup_wizard"
 
