@@ -13,20 +13,34 @@ from frappe.commands import get_site, pass_context
 @click.option("--company", default=None, help="ERPNext Company of the estates (default: the first one)")
 @click.option("--seed", default=2026, show_default=True, help="Random seed, for repeatable data")
 @click.option("--password", default="Demo-2026!", show_default=True, help="Password of every demo login")
+@click.option(
+	"--complaints", default=None, type=int, help="Complaints over 24 months (default: one per 20 units)"
+)
 @click.option("--fee-units", default=40, show_default=True, help="Units billed monthly (a sample; first run)")
 @click.option("--fee-months", default=24, show_default=True, help="Months of bills (first run)")
 @pass_context
 def property_crm_demo(
-	context, units, residents, orders, estates, company, seed, password, fee_units=40, fee_months=24
+	context,
+	units,
+	residents,
+	orders,
+	estates,
+	company,
+	seed,
+	password,
+	fee_units=40,
+	fee_months=24,
+	complaints=None,
 ):
 	"""A living demo company: completes ERPNext's setup for a Chinese company where it has not run, then
 	seeds the portfolio (estates, buildings, units, residents, vehicles), staff for every role (a manager
 	and customer service per estate, restricted to it; a company-wide manager; an accountant; technicians
 	in category pools with Assignment Rules), portal logins for sample residents, and 24 months of service
 	orders in every state with SLA outcomes, escalations, ratings, return visits and draft invoices for
-	chargeable repairs. Prints the logins at the end. A second run adds nothing that is already there.
+	chargeable repairs, and 24 months of complaints in every state (some anonymous, some from the 12345
+	hotline). Prints the logins at the end. A second run adds nothing that is already there.
 
-	Complaints, surveys, fees and care events join the demo as those features arrive."""
+	Surveys and care events join the demo as those features arrive."""
 	import frappe
 
 	from property_crm.demo_company import print_logins, seed_company
@@ -47,6 +61,7 @@ def property_crm_demo(
 			progress=click.echo,
 			fee_units=fee_units,
 			fee_months=fee_months,
+			complaints=complaints,
 		)
 		frappe.db.commit()
 		print_logins(logins, click.echo)

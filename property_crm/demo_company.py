@@ -11,10 +11,13 @@ missing, so a second run changes no counts:
     whose previous tenant had filed requests;
  6. 24 months of service orders in every state (bulk), with assignments, SLA outcomes, escalations,
     ratings, return visits, materials; status timelines for the portal residents' orders;
- 7. draft Sales Invoices for the most recent chargeable repairs.
- 8. fees (`demo_fees`): schedules for every estate; 24 months of monthly bills for a sample of units
+ 7. draft Sales Invoices for the most recent chargeable repairs;
+ 8. 24 months of complaints in every state (bulk, `demo_complaints`; default one per 20 units): SLA outcomes,
+    hotline cases and replies, root causes, feedback and reopenings, repeats, anonymous ones (their
+    complainant on the confidential Complaint Identity); skipped when the site has complaints.
+ 9. fees (`demo_fees`): schedules for every estate; 24 months of monthly bills for a sample of units
     (the portal residents' homes first), payments in each payer's habit, late fees, arrears notices.
-It ends by printing the logins. Complaints, surveys, fees and care events join this list as they come.
+It ends by printing the logins. Surveys and care events join this list as they come.
 """
 
 import json
@@ -62,6 +65,7 @@ def seed_company(
 	progress: Callable[[str], None] = print,
 	fee_units: int = 40,
 	fee_months: int = 24,
+	complaints: int | None = None,
 ) -> list[dict]:
 	"""Every step above; returns the logins (user, role, estate, password)."""
 	from property_crm.demo_data import seed_portfolio
@@ -97,6 +101,9 @@ def seed_company(
 		frappe.db.commit()
 	make_invoices(progress)
 	frappe.db.commit()
+	from property_crm.demo_complaints import ensure_complaints  # 8. complaints (a random stream of their own)
+
+	ensure_complaints(complaints, seed + 8, progress)
 	from property_crm.demo_fees import seed_fees  # 8. fees: bills, payments, arrears, late fees, notices
 
 	seed_fees(rng, fee_units, fee_months, progress)

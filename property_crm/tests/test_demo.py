@@ -10,6 +10,7 @@ import sys
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
+from property_crm.domain.complaint import STATES as COMPLAINT_STATES
 from property_crm.domain.service import STATES
 
 SITE = "property-crm-demo-test.localhost"
@@ -33,7 +34,20 @@ out = {{
 	"restricted": frappe.get_all("User Permission", filters={{"allow": "Property Estate"}}, pluck="user"),
 	"counts": {{d: frappe.db.count(d) for d in ["Property Estate", "Property Building", "Property Unit",
 		"Property Owner", "Service Order", "Return Visit", "ToDo", "Sales Invoice", "User", "User Permission",
-		"Service Category", "Assignment Rule", "Item", "Customer", "Comment", "Version"]}},
+		"Service Category", "Assignment Rule", "Item", "Customer", "Comment", "Version", "Complaint",
+		"Complaint Identity"]}},
+	"complaint_states": dict(frappe.db.sql("select status, count(*) from `tabComplaint` group by status")),
+	"anonymous": frappe.db.count("Complaint", {{"is_anonymous": 1, "complainant_name": "匿名"}}),
+	"anonymous_leaks": frappe.db.sql("select count(*) from `tabComplaint` c left join `tabComplaint Identity` i "
+		"on i.name = c.name where c.is_anonymous = 1 and (c.identity != c.name or i.name is null or c.unit is not null "
+		"or c.complainant is not null or c.contact_mobile is not null or i.unit is null)")[0][0],
+	"hotline": frappe.db.count("Complaint", {{"channel": "12345 Hotline", "external_reference": ("is", "set"),
+		"hotline_reply_deadline": ("is", "set")}}),
+	"reopened": frappe.db.count("Complaint", {{"reopen_count": (">", 0)}}),
+	"resolved_without_cause": frappe.db.count("Complaint", {{"status": ("in", ("Resolved", "Closed")),
+		"root_cause": ("is", "not set")}}),
+	"complaint_sla": frappe.db.count("Complaint", {{"service_level_agreement": ("is", "set"),
+		"sla_resolution_by": ("is", "set"), "priority": ("is", "set")}}),
 	"states": dict(frappe.db.sql("select status, count(*) from `tabService Order` group by status")),
 	"agreement": dict(frappe.db.sql("select agreement_status, count(*) from `tabService Order` group by agreement_status")),
 	"rated": frappe.db.count("Service Order", {{"rating": (">", 0)}}),
@@ -50,7 +64,8 @@ def get(client, path, **kw):
 	frappe.db.rollback()
 	return result
 for user, path in (("a01.cs@example.com", "/api/resource/Service Order?limit_page_length=5"),
-		("a01.tenant@example.com", "/property"), ("tech.wang@example.com", "/api/resource/Service Order")):
+		("a01.tenant@example.com", "/property"), ("tech.wang@example.com", "/api/resource/Service Order"),
+		("a01.manager@example.com", "/api/method/frappe.desk.query_report.run?report_name=Complaint%20Analysis&filters=%7B%22group_by%22%3A%22Estate%22%7D")):
 	client = Client(frappe.app.application)
 	login = get(client, "/api/method/login", json={{"usr": user, "pwd": {password!r}}})
 	page = get(client, path)
@@ -104,6 +119,8 @@ class TestDemoCompany(FrappeTestCase):
 			"150",
 			"--orders",
 			"700",
+			"--complaints",
+			"60",
 			"--password",
 			PASSWORD,
 		)
@@ -154,9 +171,28 @@ class TestDemoCompany(FrappeTestCase):
 		self.assertIn("A01-", body)
 		self.assertEqual(first["pages"]["tech.wang@example.com"][:2], [200, 200])
 
+		# complaints in every state; anonymous ones name nobody, their identity has the complaint's name
+		self.assertEqual(first["counts"]["Complaint"], 60)
+		self.assertEqual(set(first["complaint_states"]), set(COMPLAINT_STATES), "complaints in every state")
+		self.assertGreater(first["anonymous"], 0)
+		self.assertEqual(first["counts"]["Complaint Identity"], first["anonymous"])
+		self.assertEqual(first["anonymous_leaks"], 0)
+		self.assertGreater(first["hotline"], 0)
+		self.assertGreater(first["reopened"], 0)
+		self.assertEqual(first["resolved_without_cause"], 0)
+		self.assertEqual(first["complaint_sla"], 60)
+		login, status, body = first["pages"]["a01.manager@example.com"]
+		self.assertEqual((login, status), (200, 200))
+		report = json.loads(body)["message"]
+		self.assertEqual({row["group"] for row in report["result"]}, {"A01"}, "the estate manager's estate")
+		self.assertEqual(
+			sum(row["complaints"] for row in report["result"]), report["report_summary"][0]["value"]
+		)
+
 		# a second run adds nothing
 		again = self.run_ok(*demo)
 		self.assertIn("kept as", again)
 		second = self.state()
-		for key in ("counts", "states", "agreement", "rated", "roles", "restricted", "invoices", "rules"):
+		for key in ("counts", "states", "agreement", "rated", "roles", "restricted", "invoices", "rules",
+			"complaint_states"):  # fmt: skip
 			self.assertEqual(second[key], first[key], key)
