@@ -11,6 +11,7 @@ import frappe
 from frappe import _
 from frappe.query_builder import Order
 from frappe.query_builder.functions import Sum
+from frappe.translate import get_all_translations
 from frappe.utils import cint, getdate, today
 
 from property_crm.domain import occupancy_periods
@@ -141,6 +142,7 @@ def counts_of(reach: Reach) -> dict:
 def status_history(order: str, doctype: str = "Service Order") -> list[dict]:
 	"""When the order (or a complaint) reached each status, from Frappe's own version history (one query)."""
 	history = []
+	states = status_by_label(doctype)
 	for version in frappe.get_all(
 		"Version",
 		filters={"ref_doctype": doctype, "docname": order},
@@ -150,8 +152,19 @@ def status_history(order: str, doctype: str = "Service Order") -> list[dict]:
 		data = frappe.parse_json(version.data or "{}")
 		for field, _old, new in data.get("changed") or []:
 			if field == "status":
-				history.append({"status": new, "on": version.creation})
+				history.append({"status": states.get(new, new), "on": version.creation})
 	return history
+
+
+def status_by_label(doctype: str) -> dict[str, str]:
+	"""Frappe's version history keeps a Select value as it was shown to whoever saved it — translated
+	(已处理 for Resolved when the clerk works in Chinese): each state by its labels, back to the state."""
+	options = [o for o in (frappe.get_meta(doctype).get_field("status").options or "").split("\n") if o]
+	states = {option: option for option in options}
+	for lang in {"zh", "en", frappe.get_system_settings("language") or "en"}:
+		translations = get_all_translations(lang)
+		states.update({translations[o]: o for o in options if translations.get(o)})
+	return states
 
 
 def orders_to_rate(reach: Reach, limit: int = 5) -> list[dict]:

@@ -71,10 +71,10 @@ def resolve(name: str) -> None:
 	doc = frappe.get_doc("Complaint", name)
 	if doc.status in ("Registered", "Reopened"):
 		doc.status = "Investigating"
-		doc.save()
+		doc.save(ignore_version=False)  # as the desk keeps versions (tests skip them by default)
 	doc.update({"root_cause": "Staff Conduct", "resolution": "已对当班保安批评教育并当面道歉",
 		"findings": "监控显示保安语气生硬", "compensation_amount": 8765.43, "status": "Resolved"})  # fmt: skip
-	doc.save()
+	doc.save(ignore_version=False)
 	frappe.db.commit()
 
 
@@ -318,7 +318,9 @@ class TestComplaintsOnThePortal(FrappeTestCase):
 		self.assertNotIn("<i>", row.feedback_comment)
 		for doctype, filters in (("Version", {"ref_doctype": "Complaint", "docname": name}),
 			("Comment", {"reference_doctype": "Complaint", "reference_name": name})):  # fmt: skip
-			for trace in frappe.get_all(doctype, filters=filters, fields=["*"]):
+			traces = frappe.get_all(doctype, filters=filters, fields=["*"])
+			self.assertTrue(traces, f"the feedback left a {doctype}")
+			for trace in traces:
 				self.assertNotIn(user, str(trace), doctype)
 
 	def test_moving_out_keeps_ones_own_and_the_household_keeps_its_named_complaints(self):
@@ -367,6 +369,22 @@ class TestComplaintsOnThePortal(FrappeTestCase):
 		self.assertEqual(self.feedback("owner", name, "Not Satisfied").status_code, 417, "closed is closed")
 		home = self.client("owner").get("/property").get_data(as_text=True)
 		self.assertIn("/property/complaints", home)
+
+	def test_timeline_in_residents_words_whatever_language_staff_work_in(self):
+		"""Frappe's version history keeps the status as the saving user saw it (已处理 in Chinese)."""
+		name = self.submit().json["message"]
+		frappe.local.lang = "zh"
+		try:
+			resolve(name)
+		finally:
+			frappe.local.lang = "en"
+		version = frappe.get_all("Version", filters={"ref_doctype": "Complaint", "docname": name},
+			fields=["data"], order_by="creation desc", limit=1)[0]  # fmt: skip
+		self.assertIn("已处理", json.loads(version.data)["changed"][0], "saved in the clerk's words")
+		page = self.client("owner").get(f"/property/complaints/{name}").get_data(as_text=True)
+		timeline = page.split('<ul class="timeline">')[1].split("</ul>")[0]
+		self.assertIn("Under investigation", timeline)
+		self.assertIn("Handled, waiting for your feedback", timeline)
 
 	def test_pages_in_chinese(self):
 		name = self.submit().json["message"]
