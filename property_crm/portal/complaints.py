@@ -52,7 +52,7 @@ def complaint(name: str):
 		doc = portal_complaints.complaint_of_resident(name, resident, portal.reach_of(resident))
 	except frappe.PermissionError:
 		raise frappe.PageDoesNotExistError
-	resolved = doc.status in ("Resolved", "Closed") or bool(doc.resolved_on)
+	resolved = doc.status in ("Resolved", "Closed")  # a reopened complaint is being handled again
 	return "complaint.html", {
 		"title": doc.subject,
 		# only what the complainant said and what they are told: nothing of the staff's side
