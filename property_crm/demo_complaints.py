@@ -47,18 +47,19 @@ def ensure_complaints(count: int | None, seed: int, progress) -> None:
 	add_complaints(random.Random(seed), count, progress)
 
 
-def add_complaints(rng: random.Random, count: int, progress) -> int:
-	"""Generate and insert `count` complaints; returns how many were made."""
+def add_complaints(rng: random.Random, count: int, progress, units=None, anonymous_share: float = 0.1) -> int:
+	"""Generate and insert `count` complaints (about the site's units, or `units`: demo_orders.UnitInfo);
+	returns how many were made."""
 	from property_crm.demo_company import current_series, set_series, unit_infos
 
 	started = time.monotonic()
 	install_complaint_defaults()
 	now = now_datetime().replace(microsecond=0)
-	units = unit_infos()
+	units = units if units is not None else unit_infos()
 	categories, agreements = category_infos()
 	settings = frappe.get_cached_doc("Property CRM Settings")
 	complaints = demo_complaints.make_complaints(
-		rng, count, units, categories, now, handlers_by_estate(),
+		rng, count, units, categories, now, handlers_by_estate(), anonymous_share=anonymous_share,
 		escalate_at_percent=settings.escalate_at_percent or 80,
 		second_escalation=timedelta(hours=settings.second_escalation_hours or 4),
 	)  # fmt: skip
