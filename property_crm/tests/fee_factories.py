@@ -41,7 +41,9 @@ def make_estate_with_units(count: int = 3, **unit_kwargs):
 	for i in range(count):
 		owner = make_resident()
 		units.append(
-			make_unit(building, f"{101 + i}", floor=1, occupants=[occupant(owner, primary_contact=1)], **unit_kwargs)
+			make_unit(
+				building, f"{101 + i}", floor=1, occupants=[occupant(owner, primary_contact=1)], **unit_kwargs
+			)
 		)
 		owners.append(owner)
 	return estate, building, units, owners
