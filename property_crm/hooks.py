@@ -103,6 +103,9 @@ override_doctype_class = {"Notification": "property_crm.overrides.notification.P
 
 doc_events = {
 	"SMS Settings": {"on_update": "property_crm.services.sms.sync_sms_notifications"},
+	# post-service surveys: a completed order / resolved complaint of a category with a survey invites
+	"Service Order": {"on_update": "property_crm.services.surveys.after_order_update"},
+	"Complaint": {"on_update": "property_crm.services.surveys.after_complaint_update"},
 	# a cancelled or deleted fee invoice frees its unit-fee-period shares for a corrected bill
 	"Sales Invoice": {
 		"on_cancel": "property_crm.services.fees.free_shares",
@@ -177,6 +180,7 @@ standard_portal_menu_items = [
 	{"title": "My Home", "route": "/property", "role": "Property Resident"},
 	{"title": "My Requests", "route": "/property/requests", "role": "Property Resident"},
 	{"title": "My Complaints", "route": "/property/complaints", "role": "Property Resident"},
+	{"title": "My Surveys", "route": "/property/surveys", "role": "Property Resident"},
 ]
 
 jinja = {

@@ -6,7 +6,7 @@ import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 from frappe.modules.import_file import import_file_by_path
 
-from property_crm.services import defaults, fees, service_levels, sms
+from property_crm.services import defaults, fees, service_levels, sms, surveys
 
 CUSTOM_FIELDS = {
 	"Sales Invoice": [
@@ -133,6 +133,7 @@ def after_install():
 	defaults.install_categories()
 	defaults.set_default_email_category()
 	defaults.install_complaint_defaults()
+	surveys.install_dimensions()
 
 
 def after_migrate():

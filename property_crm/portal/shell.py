@@ -28,6 +28,9 @@ PAGES = (
 	(re.compile(r"property/complaints/(?P<name>[^/]+)"), "property_crm.portal.complaints.complaint"),
 	(re.compile(r"property/bills"), "property_crm.portal.bills.bill_list"),
 	(re.compile(r"property/bills/(?P<name>[^/]+)"), "property_crm.portal.bills.bill"),
+	(re.compile(r"property/surveys"), "property_crm.portal.surveys.survey_list"),
+	(re.compile(r"property/surveys/(?P<name>[^/]+)"), "property_crm.portal.surveys.survey"),
+	(re.compile(r"property/s/(?P<token>[0-9a-zA-Z]+)"), "property_crm.portal.surveys.survey_by_token"),
 )
 
 

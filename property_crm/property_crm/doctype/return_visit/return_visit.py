@@ -31,6 +31,11 @@ class ReturnVisit(Document):
 		elif self.reference_doctype == "Complaint":
 			# an anonymous complaint has no unit (its visitor, a manager, reads the confidential identity)
 			self.estate, self.unit = frappe.db.get_value("Complaint", self.reference_name, ["estate", "unit"])
+		elif self.reference_doctype == "Survey Response":
+			# a follow-up of a low survey answer (named responses only: anonymous ones get none)
+			self.estate, self.unit = frappe.db.get_value(
+				"Survey Response", self.reference_name, ["estate", "unit"]
+			)
 
 	def validate_visitor_is_not_the_technician(self):
 		if self.reference_doctype == "Complaint" and self.visitor:

@@ -1,0 +1,7 @@
+"""Sites installed before surveys existed get the default survey dimensions once."""
+
+from property_crm.services.surveys import install_dimensions
+
+
+def execute():
+	install_dimensions()
