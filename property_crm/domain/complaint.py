@@ -31,6 +31,15 @@ IDENTITY_FIELDS = (
 	"repeat_of",
 )
 
+# An anonymous complaint keeps its building only when the building is big enough to name nobody (a villa or
+# a small block would point at its few households); the estate always stays (it decides who handles it).
+MIN_UNITS_TO_KEEP_BUILDING = 10
+
+
+def keeps_building(units_in_building: int) -> bool:
+	return units_in_building >= MIN_UNITS_TO_KEEP_BUILDING
+
+
 ROOT_CAUSES = (
 	("Staff Conduct", "员工行为"),
 	("Process", "流程缺陷"),

@@ -86,6 +86,8 @@ def keep_anonymous(doc) -> None:
 	for field in rules.IDENTITY_FIELDS:
 		doc.set(field, None)
 	doc.complainant_name = rules.ANONYMOUS
+	if doc.building and not rules.keeps_building(frappe.db.count("Property Unit", {"building": doc.building})):
+		doc.building = None
 
 
 def set_location(doc, unit: str | None) -> None:

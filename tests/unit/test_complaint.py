@@ -158,3 +158,8 @@ def test_the_complaint_workflow():
 		"Property Manager"
 	}
 	assert workflow["workflow_state_field"] == "status" and workflow["document_type"] == "Complaint"
+
+
+def test_an_anonymous_complaint_keeps_only_a_building_that_names_nobody():
+	assert rules.keeps_building(120) and rules.keeps_building(rules.MIN_UNITS_TO_KEEP_BUILDING)
+	assert not rules.keeps_building(1) and not rules.keeps_building(rules.MIN_UNITS_TO_KEEP_BUILDING - 1)

@@ -328,6 +328,7 @@ class TestAnonymity(FrappeTestCase):
 		self.assertEqual((identity.complainant, identity.unit, identity.contact_mobile),
 			(self.resident.name, self.unit.name, self.resident.mobile))  # fmt: skip
 		self.assertEqual(self.doc.estate, self.estate.name, "the estate stays: it decides who handles it")
+		self.assertIsNone(row.building, "a one-unit building would name the household")
 
 	def test_customer_service_reads_anonymous_over_every_path(self):
 		client = SiteClient(self.cs)
