@@ -340,7 +340,7 @@ class Occupant:
 	tags: tuple[str, ...] = ()
 
 
-RELATION_ORDER = {"Owner": 0, "Co-owner": 1, "Tenant": 2, "Family": 3}
+RELATION_ORDER = {"Owner": 0, "Co-owner": 1, "Tenant": 2, "Family Member": 3}
 
 
 def select_audience(

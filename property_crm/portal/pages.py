@@ -6,7 +6,7 @@ from frappe import _
 from frappe.utils import cint
 from frappe.utils.html_utils import sanitize_html
 
-from property_crm.services import portal, portal_complaints
+from property_crm.services import portal, portal_complaints, portal_surveys
 
 RATING_REASONS = ("On time", "Friendly", "Clean work", "Problem solved", "Too slow", "Not fixed")
 
@@ -25,6 +25,7 @@ def home():
 		"to_rate": portal.orders_to_rate(reach),
 		"outstanding": portal.outstanding_amount(resident, customer),
 		"complaints": portal_complaints.count_open(reach),
+		"surveys_waiting": portal_surveys.count_waiting(resident),
 	}
 
 
@@ -76,6 +77,8 @@ def request(name: str):
 		order = portal.order_of_resident(name, resident)
 	except frappe.PermissionError:
 		raise frappe.PageDoesNotExistError
+	# a category with a post-service survey asks its questions instead of the plain rating
+	survey = portal_surveys.survey_of_order(order.name, resident)
 	return "request.html", {
 		"title": order.subject,
 		"order": order,
@@ -83,7 +86,8 @@ def request(name: str):
 		"description_html": sanitize_html(order.description or ""),
 		"history": portal.status_history(order.name),
 		"can_cancel": order.status in portal.OPEN_FOR_CANCEL,
-		"can_rate": order.status in ("Completed", "Closed") and not order.rating,
+		"can_rate": order.status in ("Completed", "Closed") and not order.rating and not survey,
+		"survey": survey,
 		"reasons": [_(reason) for reason in RATING_REASONS],
 		"parents": [
 			{"route": "/property", "title": _("My Home")},

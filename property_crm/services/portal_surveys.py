@@ -125,3 +125,25 @@ def submit(answers, invitation: str | None = None, token: str | None = None) -> 
 	name = surveys.submit(row.name, answers, channel)
 	anonymous = frappe.db.get_value(CAMPAIGN, row.campaign, "anonymous")
 	return {"ok": True, "response": None if anonymous else name}
+
+
+def count_waiting(resident: str) -> int:
+	"""Surveys waiting for the resident's answer (one query), for the home page."""
+	invitation, campaign = frappe.qb.DocType(INVITATION), frappe.qb.DocType(CAMPAIGN)
+	now = now_datetime()
+	return (
+		frappe.qb.from_(invitation)
+		.join(campaign).on(campaign.name == invitation.campaign)
+		.select(frappe.query_builder.functions.Count("*"))
+		.where((invitation.person == resident) & (campaign.status == "Running"))
+		.where((invitation.status != "Answered") & (invitation.uses_left > 0))
+		.where(invitation.valid_until.isnull() | (invitation.valid_until >= now))
+		.where(invitation.valid_from.isnull() | (invitation.valid_from <= now))
+		.run()[0][0]
+	)  # fmt: skip
+
+
+def survey_of_order(order: str, resident: str) -> frappe._dict | None:
+	"""The post-service survey that replaces the plain rating of an order, if it was sent to this resident."""
+	row = surveys.invitation_for("Service Order", order)
+	return row if row and row.person == resident else None

@@ -319,6 +319,30 @@ class TestSurveyPortal(FrappeTestCase):
 		self.assertEqual(response.status_code, 403)
 		self.assertEqual(frappe.db.get_value("Survey Invitation", self.theirs, "uses_left"), 1)
 
+	def test_post_service_survey_replaces_the_rating_on_the_request_page(self):
+		template = make_template([{"question_key": "q1", "text_zh": "维修满意吗？", "text_en": "Happy with the repair?",
+			"question_type": "Rating 1-5", "required": 1}])  # fmt: skip
+		category = make_category("Never", survey_template=template.name)
+		order = make_order(self.unit, category, self.resident)
+		frappe.db.set_value(
+			"Service Order", order.name, {"status": "In Progress", "completion_notes": "修好了"}
+		)
+		act(order, "Complete")
+		invitation = surveys.invitation_for("Service Order", order.name)
+		frappe.db.commit()
+		client = SiteClient(self.user)
+		page = client.get(f"/property/requests/{order.name}").text
+		self.assertIn(f'href="/property/surveys/{invitation.name}"', page)
+		self.assertNotIn('id="rate-form"', page)
+		self.assertIn(f"/property/surveys/{invitation.name}", client.get("/property/surveys").text)
+		ok = self.post(client, invitation=invitation.name, answers=answers({"q1": "5"}))
+		self.assertEqual(ok.status_code, 200, ok.text)
+		self.assertEqual(frappe.db.get_value("Service Order", order.name, "rating"), 5)
+		# the housemate sees the household's order, but not the requester's survey
+		self.assertNotIn(
+			"order-survey", SiteClient(self.housemate_user).get(f"/property/requests/{order.name}").text
+		)
+
 	def test_answer_page_renders_questions_with_conditions(self):
 		client = SiteClient(self.user)
 		page = client.get(f"/property/surveys/{self.mine}")

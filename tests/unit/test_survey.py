@@ -217,7 +217,7 @@ def test_household_picks_primary_then_owner_and_skips_recent():
 	people = [
 		Occupant("tenant", "U1", "Tenant"),
 		Occupant("owner", "U1", "Owner"),
-		Occupant("family", "U1", "Family", primary_contact=True),
+		Occupant("family", "U1", "Family Member", primary_contact=True),
 		Occupant("other", "U2", "Owner"),
 	]
 	assert s.select_audience(people, per_household=True) == [("family", "U1"), ("other", "U2")]
