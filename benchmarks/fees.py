@@ -21,6 +21,7 @@ import time
 import frappe
 from frappe.utils import add_months, getdate, nowdate
 
+from property_crm.demo_fees import ensure_fiscal_years
 from property_crm.property_crm.report.arrears_ageing import arrears_ageing
 from property_crm.services import fees
 
@@ -33,6 +34,7 @@ def next_free_month() -> str:
 
 def billing(units: int, baseline: int) -> dict:
 	month = next_free_month()
+	ensure_fiscal_years(getdate(month).year, getdate(add_months(month, 1)).year)
 	company = frappe.db.get_value("Company", {}, "name", order_by="creation asc")
 	sample = frappe.get_all("Property Unit", filters={"status": ("!=", "Vacant")}, pluck="name", order_by="name",
 		limit=units)  # fmt: skip
