@@ -50,8 +50,8 @@ def main() -> None:
 			seen["unit_indicators"] = (
 				desk.inner_text(".form-dashboard")[:300] if desk.locator(".form-dashboard").count() else ""
 			)
-		phone = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
-		login(phone, url, f"{args.resident}@{d}", args.password, landing="**/property**")
+		phone = browser.new_page(viewport={"width": 390, "height": 844})
+		login(phone, url, f"{args.resident}@{d}", args.password, landing=f"{url}/property**")
 		phone.goto(f"{url}/property")
 		phone.screenshot(path=str(out / "4-resident-home-phone.png"), full_page=True)
 		phone.goto(f"{url}/property/bills")
