@@ -60,6 +60,7 @@ def add_complaints(rng: random.Random, count: int, progress, units=None, anonymo
 	settings = frappe.get_cached_doc("Property CRM Settings")
 	complaints = demo_complaints.make_complaints(
 		rng, count, units, categories, now, handlers_by_estate(), anonymous_share=anonymous_share,
+		building_units=dict(frappe.db.sql("select building, count(*) from `tabProperty Unit` group by building")),
 		escalate_at_percent=settings.escalate_at_percent or 80,
 		second_escalation=timedelta(hours=settings.second_escalation_hours or 4),
 	)  # fmt: skip

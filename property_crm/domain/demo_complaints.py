@@ -4,7 +4,8 @@ Every complaint is a plain dict with the fields the desk stores, consistent with
 (`domain.complaint`): the severity sets the priority and the SLA targets (service hours every day), resolving
 needs a root cause and a resolution, closing needs the complainant's feedback or seven silent days and, for a
 hotline case, the reply to the hotline; a complainant who is not satisfied reopens the complaint. About one
-in ten is anonymous: its complainant, unit and contact are kept apart (`identity`), the complaint says 匿名.
+in ten is anonymous: its complainant, unit and contact are kept apart (`identity`), the complaint says 匿名
+(and keeps its building only when the building is big enough to name nobody).
 Some residents complain again and again (repeats within 180 days are linked). Noise and cleaning peak in
 summer (renovation, square dancing, mosquitoes), fees around the new year's bills. The newest complaints
 are spread over every workflow state, so the desk has work in hand.
@@ -20,6 +21,7 @@ from property_crm.domain.complaint import (
 	REPEAT_WINDOW_DAYS,
 	STATES,
 	is_hotline,
+	keeps_building,
 	priority_of,
 	targets_for,
 )
@@ -153,9 +155,11 @@ def make_complaints(
 	anonymous_share: float = 0.1,
 	escalate_at_percent: float = 80,
 	second_escalation: timedelta = timedelta(hours=4),
+	building_units: dict[str, int] | None = None,
 ) -> list[dict]:
 	"""The complaints, oldest first. The newest len(STATES) take one state each (every state is there even in
-	a small demo). `handlers`: estate → staff who handle its complaints."""
+	a small demo). `handlers`: estate → staff who handle its complaints; `building_units`: building → its
+	number of units (default: counted in `units`), for what an anonymous complaint may keep."""
 	if not units or not categories or count <= 0:
 		return []
 	moments = opening_times(rng, count, now, months)
@@ -163,6 +167,10 @@ def make_complaints(
 	rng.shuffle(forced)
 	# a few households complain again and again
 	frequent = rng.sample(units, k=max(1, len(units) // 30))
+	if building_units is None:
+		building_units = {}
+		for unit in units:
+			building_units[unit.building] = building_units.get(unit.building, 0) + 1
 	out = []
 	for position, received in enumerate(moments):
 		newest_rank = count - 1 - position
@@ -177,7 +185,7 @@ def make_complaints(
 		out.append(
 			make_complaint(
 				rng, received, status, category, unit, rng.choice(staff), now, anonymous_share,
-				escalate_at_percent, second_escalation,
+				escalate_at_percent, second_escalation, building_units.get(unit.building, 0),
 			)
 		)  # fmt: skip
 	out.sort(key=lambda c: c["creation"])
@@ -195,6 +203,7 @@ def make_complaint(
 	anonymous_share,
 	escalate_at_percent,
 	second_escalation,
+	units_in_building=0,
 ):
 	subjects, _months, _weight, causes = CATEGORIES.get(
 		category.name, (("其他投诉",), (), 1.0, ("Other Cause",))
@@ -276,6 +285,8 @@ def make_complaint(
 			field: c[field] for field in ("complainant", "complainant_name", "unit", "contact_mobile")
 		}
 		c.update({"complainant": None, "complainant_name": ANONYMOUS, "unit": None, "contact_mobile": None})
+		if not keeps_building(units_in_building):  # a small building would name its few households
+			c["building"] = None
 	return c
 
 

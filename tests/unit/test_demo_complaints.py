@@ -100,8 +100,16 @@ def test_anonymous_complaints_keep_their_complainant_apart():
 		assert not (c["complainant"] or c["unit"] or c["contact_mobile"] or c["repeat_of"])
 		assert c["identity"]["name"] == c["name"]
 		assert c["identity"]["unit"] and (c["identity"]["complainant"] or c["identity"]["complainant_name"])
-		assert c["estate"] and c["building"], "the place stays: the report groups by it"
+		assert c["estate"] and c["building"], "a big building stays: the report groups by it"
 	assert all(c["identity"] is None for c in complaints if not c["is_anonymous"])
+
+
+def test_anonymous_complaints_from_a_small_building_do_not_name_it():
+	units = [UnitInfo(f"A01-{b}-1", "A01", f"A01-{b}", f"P{b}", date(2025, 6, 1)) for b in range(1, 9)]
+	complaints = sample(n=400, units=units)
+	anonymous = [c for c in complaints if c["is_anonymous"]]
+	assert anonymous and all(c["building"] is None and c["estate"] == "A01" for c in anonymous)
+	assert all(c["building"] for c in complaints if not c["is_anonymous"])
 
 
 def test_a_believable_mix():

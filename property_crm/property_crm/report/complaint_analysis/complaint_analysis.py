@@ -9,6 +9,8 @@ property_crm.domain.complaint_analysis; the integration test holds the database'
 Anonymity: a row is a group, never a complaint. An anonymous complaint's confidential identity is joined
 only to count its complainant among the repeat complainants; no name, unit or contact leaves the query."""
 
+from pypika.terms import ExistsCriterion
+
 import frappe
 from frappe import _
 from frappe.query_builder.functions import Count
@@ -81,30 +83,31 @@ def aggregate(base: str, label: str, now) -> list[dict]:
 	open_states = ", ".join(frappe.db.escape(s) for s in rules.OPEN_STATES)
 	hotline = ", ".join(frappe.db.escape(c) for c in rules.HOTLINE_CHANNELS)
 	now_sql = frappe.db.escape(str(now))
+	# the windowed rows hold numbers and three short keys only (a person as 16 bytes of md5): wide rows
+	# would push the window functions' temporary table to disk
 	query = f"""
-		select dim as `group`, bldg as building, count(*) as complaints,
-			sum(status in ({open_states})) as open,
+		select dim as `group`, bldg as building, count(*) as complaints, sum(is_open) as open,
 			round(max(median_acknowledge) / 60, 1) as median_acknowledge_minutes,
 			round(max(median_close) / 3600, 1) as median_close_hours,
-			sum(reopen_count > 0) as reopened,
+			sum(reopened) as reopened,
 			sum(person is not null and person_rank = 1 and person_complaints > 1) as repeat_complainants,
-			sum(hotline) as hotline_cases,
-			sum(hotline and hotline_reply_deadline is not null
-				and (hotline_replied_on is not null or hotline_reply_deadline < {now_sql})) as hotline_judged,
-			sum(hotline and hotline_replied_on <= hotline_reply_deadline) as hotline_in_time
+			sum(hotline) as hotline_cases, sum(judged) as hotline_judged, sum(in_time) as hotline_in_time
 		from (
 			select y.*,
-				median(timestampdiff(second, received_on, acknowledged_on))
-					over (partition by dim, bldg) as median_acknowledge,
-				median(timestampdiff(second, received_on, closed_on))
-					over (partition by dim, bldg) as median_close,
+				median(acknowledge) over (partition by dim, bldg) as median_acknowledge,
+				median(to_close) over (partition by dim, bldg) as median_close,
 				count(*) over (partition by dim, bldg, person) as person_complaints,
-				row_number() over (partition by dim, bldg, person order by name) as person_rank
+				row_number() over (partition by dim, bldg, person) as person_rank
 			from (
-				select t.name, t.status, t.received_on, t.acknowledged_on, t.closed_on,
-					coalesce(t.reopen_count, 0) as reopen_count, t.channel in ({hotline}) as hotline,
-					t.hotline_reply_deadline, t.hotline_replied_on,
-					{DIMENSIONS[dimension]} as dim, {building} as bldg, {PERSON} as person
+				select {DIMENSIONS[dimension]} as dim, {building} as bldg, unhex(md5({PERSON})) as person,
+					t.status in ({open_states}) as is_open,
+					timestampdiff(second, t.received_on, t.acknowledged_on) as acknowledge,
+					timestampdiff(second, t.received_on, t.closed_on) as to_close,
+					coalesce(t.reopen_count, 0) > 0 as reopened,
+					t.channel in ({hotline}) as hotline,
+					t.channel in ({hotline}) and t.hotline_reply_deadline is not null
+						and (t.hotline_replied_on is not null or t.hotline_reply_deadline < {now_sql}) as judged,
+					t.channel in ({hotline}) and t.hotline_replied_on <= t.hotline_reply_deadline as in_time
 				from ({base}) t
 				left join `tabComplaint Identity` i on i.name = t.identity
 			) y
@@ -127,15 +130,18 @@ def households(filters, on) -> dict[tuple[str, str], int]:
 	"""Households per (estate, building): units someone lives in on `on`, within the user's estates."""
 	unit = frappe.qb.DocType("Property Unit")
 	occupant = frappe.qb.DocType("Property Unit Occupant")
-	count = Count(unit.name).distinct()
-	query = (
-		frappe.qb.from_(unit)
-		.join(occupant)
-		.on((occupant.parent == unit.name) & (occupant.parenttype == "Property Unit"))
-		.select(unit.estate, unit.building, count)
-		.where(unit.usage.notin(analysis.NOT_HOUSEHOLDS))
+	lives_there = (
+		frappe.qb.from_(occupant)
+		.select(occupant.name)
+		.where((occupant.parent == unit.name) & (occupant.parenttype == "Property Unit"))
 		.where(occupant.move_in.isnull() | (occupant.move_in <= on))
 		.where(occupant.move_out.isnull() | (occupant.move_out >= on))
+	)
+	query = (
+		frappe.qb.from_(unit)
+		.select(unit.estate, unit.building, Count("*"))
+		.where(unit.usage.notin(analysis.NOT_HOUSEHOLDS))
+		.where(ExistsCriterion(lives_there))
 		.groupby(unit.estate, unit.building)
 	)
 	estates = allowed_estates(frappe.session.user, "Complaint")
