@@ -12,8 +12,10 @@ test can hold the database's figures against it, and the rules are read in one p
   never shown);
 - hotline replies on time: of the hotline cases whose reply can be judged (replied, or unreplied past the
   deadline), those replied by the deadline;
-- complaints per 100 households per month: households are the units someone lives in (a current occupant)
-  on the period's last day, parking spaces and storerooms excluded."""
+- complaints per 100 households per month: households are the units someone lives in (an occupant by their
+  move-in and move-out dates) on the period's last day, parking spaces and storerooms excluded — not
+  Property Unit.status, which is refreshed only when a unit is saved and says nothing of a past period;
+  a group by building has its building's households, by estate its estate's, others all of them."""
 
 import statistics
 from collections.abc import Iterable
