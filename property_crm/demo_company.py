@@ -17,7 +17,10 @@ missing, so a second run changes no counts:
     complainant on the confidential Complaint Identity); skipped when the site has complaints.
  9. fees (`demo_fees`): schedules for every estate; 24 months of monthly bills for a sample of units
     (the portal residents' homes first), payments in each payer's habit, late fees, arrears notices.
-It ends by printing the logins. Surveys and care events join this list as they come.
+10. surveys (`demo_surveys`): templates (yearly, after-repair, after-complaint) on every category; a yearly
+    survey per year (last year's anonymous and closed), one invitation per household; an after-repair survey
+    for a share of the completed orders; follow-up visits for the named low answers.
+It ends by printing the logins. Care events join this list as they come.
 """
 
 import json
@@ -107,6 +110,9 @@ def seed_company(
 	from property_crm.demo_fees import seed_fees  # 8. fees: bills, payments, arrears, late fees, notices
 
 	seed_fees(rng, fee_units, fee_months, progress)
+	from property_crm.demo_surveys import seed_surveys  # 10. surveys: yearly campaigns, after-repair stream
+
+	seed_surveys(rng, progress)
 	progress(f"demo ready in {time.monotonic() - started:.0f} s")
 	return logins
 

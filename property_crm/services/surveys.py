@@ -418,6 +418,7 @@ def validate_response(doc) -> None:
 
 def apply_scores(doc, scores: rules.Scores) -> None:
 	doc.overall_score = scores.overall
+	doc.has_score = int(scores.overall is not None)
 	doc.response_class = scores.response_class
 	doc.nps_value = scores.nps_value
 	doc.nps_class = scores.nps_class

@@ -288,3 +288,34 @@ def test_any_signed_secret_verifies(secret):
 def test_change():
 	assert s.change(80.0, 75.5) == 4.5
 	assert s.change(None, 3) is None
+
+
+# ------------------------------------------------------------------ the demo's generator
+@given(st.integers(0, 10_000), st.floats(0, 1))
+def test_demo_answers_are_valid_and_scored(seed, mood):
+	import random
+
+	from property_crm.domain import demo_surveys as demo
+
+	rng = random.Random(seed)
+	for template, answers in (
+		(demo.ANNUAL, demo.annual_answers(rng, mood)),
+		(demo.AFTER_REPAIR, demo.repair_answers(rng, rng.choice([None, 1, 3, 5]))),
+		(demo.AFTER_COMPLAINT, demo.complaint_answers(rng)),
+	):
+		questions = demo.questions(template)
+		s.check_questions(questions)
+		assert s.clean_answers(questions, answers) == answers, "every generated answer is shown and valid"
+		scores = demo.scored(template, answers)
+		assert 0 <= scores.overall <= 100
+
+
+def test_demo_repair_survey_follows_the_order_rating():
+	import random
+
+	from property_crm.domain import demo_surveys as demo
+
+	rng = random.Random(1)
+	assert all(demo.repair_answers(rng, 5)["done"] == "5" for _i in range(20))
+	assert all("what_wrong" in demo.repair_answers(rng, 1) for _i in range(20))
+	assert len(demo.sample(random.Random(2), range(1000), 0.3)) in range(240, 360)

@@ -99,10 +99,11 @@ def aggregate(group_by, from_date, to_date, filters, threshold) -> list:
 			sum(r.ratings_count) as ratings, sum(r.satisfied_ratings) as satisfied,
 			sum(r.nps_class = 'Promoter') as promoters, sum(r.nps_class = 'Detractor') as detractors,
 			sum(r.nps_class in ('Promoter', 'Passive', 'Detractor')) as nps_answered,
-			sum(r.overall_score) as score_sum, sum(r.overall_score is not null) as scored,
+			sum(r.overall_score) as score_sum, sum(r.has_score) as scored,
 			sum(r.follow_up is not null) as follow_ups,
 			sum(rv.status in ('Done', 'Not Needed')) as follow_ups_closed,
-			sum(r.is_anonymous = 1 and (r.overall_score < %(threshold)s or r.nps_class = 'Detractor'))
+			sum(r.is_anonymous = 1
+				and ((r.has_score = 1 and r.overall_score < %(threshold)s) or r.nps_class = 'Detractor'))
 				as anonymous_low
 		from `tabSurvey Response` r
 		left join `tabReturn Visit` rv on rv.name = r.follow_up
