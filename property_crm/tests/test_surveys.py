@@ -254,6 +254,43 @@ class TestSurveyRecords(FrappeTestCase):
 		finally:
 			frappe.set_user("Administrator")
 
+	def test_sending_is_a_background_job_with_progress_and_mail(self):
+		from unittest.mock import patch
+
+		from property_crm.tests.factories import forget_cached_email_accounts, make_outgoing_email_account
+
+		make_outgoing_email_account()
+		forget_cached_email_accounts()
+		frappe.flags.survey_can_send_email = None
+		estate, unit, resident = make_place()  # the resident has an e-mail address
+		building = frappe.get_doc("Property Building", unit.building)
+		for number in ("102", "103"):
+			make_unit(building, number, floor=1, occupants=[occupant(make_owner())])
+		campaign = make_campaign(one_per="Household", estates=[{"estate": estate.name}], status="Draft")
+		with self.assertRaises(frappe.ValidationError):
+			survey_campaigns.send_invitations(campaign.name)  # not started
+		survey_campaigns.start(campaign.name)
+		with patch("frappe.enqueue") as enqueue:
+			survey_campaigns.send_invitations(campaign.name)
+		self.assertEqual(enqueue.call_args.args[0], "property_crm.services.survey_campaigns.send_job")
+		self.assertEqual(enqueue.call_args.kwargs["queue"], "long")
+		with patch("frappe.publish_progress") as progress, patch("frappe.db.commit"):
+			survey_campaigns.send_job(**{k: v for k, v in enqueue.call_args.kwargs.items()
+				if k in ("campaign", "user")})  # fmt: skip
+		self.assertEqual(progress.call_args.args[0], 100)
+		rows = frappe.get_all("Survey Invitation", filters={"campaign": campaign.name},
+			fields=["person", "channel", "token_hash"])  # fmt: skip
+		self.assertEqual(len(rows), 3)
+		self.assertEqual({r.channel for r in rows if r.person == resident.name}, {"E-mail"})
+		self.assertTrue(all(len(r.token_hash) == 64 for r in rows))
+		mail = frappe.get_all("Email Queue", filters={"reference_doctype": "Survey Invitation",
+			"reference_name": ("in", frappe.get_all("Survey Invitation", {"campaign": campaign.name}, pluck="name"))},
+			fields=["name", "message"])  # fmt: skip
+		self.assertEqual(len(mail), 1)
+		self.assertIn("/property/s/", mail[0].message)
+		self.assertEqual(frappe.db.get_value("Survey Campaign", campaign.name, "invitations"), 3)
+		frappe.flags.survey_can_send_email = None
+
 	def test_progress_by_place(self):
 		campaign = make_campaign()
 		estate, unit, resident = make_place()

@@ -39,6 +39,7 @@ def main() -> None:
 	parser = argparse.ArgumentParser()
 	for option in ("--url", "--setup", "--password", "--out"):
 		parser.add_argument(option, required=True)
+	parser.add_argument("--manager", default="")
 	args = parser.parse_args()
 	setup = json.loads(Path(args.setup).read_text())
 	out = Path(args.out)
@@ -99,6 +100,28 @@ def main() -> None:
 		desk.wait_for_timeout(3000)
 		desk.screenshot(path=str(out / "3-2-answered.png"), full_page=True)
 		seen["invitation_after"] = desk.inner_text(".page-head")[:200]
+
+		# 4. a manager: the workspace's CSAT and NPS cards, the Satisfaction Summary, the campaign's progress
+		if args.manager:
+			desk = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+			login(desk, args.url, args.manager, args.password)
+			desk.goto(f"{args.url}/app/property-crm")
+			desk.wait_for_selector(".number-widget-box", timeout=30_000)
+			desk.wait_for_timeout(4000)
+			desk.screenshot(path=str(out / "4-0-workspace.png"))
+			seen["number_cards"] = [
+				c.inner_text().replace("\n", " ") for c in desk.locator(".number-widget-box").all()
+			][-4:]
+			desk.goto(f"{args.url}/app/query-report/Satisfaction Summary")
+			desk.wait_for_selector(".dt-scrollable .dt-row", timeout=30_000)
+			desk.wait_for_timeout(2500)
+			desk.screenshot(path=str(out / "4-1-satisfaction-summary.png"), full_page=True)
+			seen["report_summary"] = desk.inner_text(".report-summary")[:300]
+			desk.goto(f"{args.url}/app/survey-campaign/{setup['campaign']}")
+			desk.wait_for_selector(".form-layout", timeout=30_000)
+			desk.wait_for_timeout(2500)
+			desk.screenshot(path=str(out / "4-2-campaign.png"), full_page=True)
+			seen["campaign_progress"] = desk.inner_text(".form-dashboard")[:300]
 		browser.close()
 	print(json.dumps(seen, ensure_ascii=False, indent=1))
 

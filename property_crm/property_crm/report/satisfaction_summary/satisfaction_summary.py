@@ -99,7 +99,8 @@ def aggregate(group_by, from_date, to_date, filters, threshold) -> list:
 			sum(r.ratings_count) as ratings, sum(r.satisfied_ratings) as satisfied,
 			sum(r.nps_class = 'Promoter') as promoters, sum(r.nps_class = 'Detractor') as detractors,
 			sum(r.nps_class in ('Promoter', 'Passive', 'Detractor')) as nps_answered,
-			sum(r.overall_score) as score_sum, sum(r.has_score) as scored,
+			sum(case when r.has_score = 1 then r.overall_score else 0 end) as score_sum,
+			sum(r.has_score) as scored,
 			sum(r.follow_up is not null) as follow_ups,
 			sum(rv.status in ('Done', 'Not Needed')) as follow_ups_closed,
 			sum(r.is_anonymous = 1
@@ -185,14 +186,41 @@ def columns(group_by, dimensions) -> list[dict]:
 		},
 		{"fieldname": "responses", "label": _("Responses"), "fieldtype": "Int", "width": 100},
 		{"fieldname": "invitations", "label": _("Invitations"), "fieldtype": "Int", "width": 100},
-		{"fieldname": "response_rate", "label": _("Response Rate %"), "fieldtype": "Float", "width": 120},
-		{"fieldname": "csat", "label": _("CSAT %"), "fieldtype": "Float", "width": 90},
-		{"fieldname": "csat_change", "label": _("CSAT Change"), "fieldtype": "Float", "width": 110},
-		{"fieldname": "nps", "label": _("NPS"), "fieldtype": "Float", "width": 80},
-		{"fieldname": "nps_change", "label": _("NPS Change"), "fieldtype": "Float", "width": 100},
-		{"fieldname": "overall", "label": _("Overall Score"), "fieldtype": "Float", "width": 110},
+		{
+			"fieldname": "response_rate",
+			"label": _("Response Rate %"),
+			"fieldtype": "Float",
+			"precision": 1,
+			"width": 120,
+		},
+		{"fieldname": "csat", "label": _("CSAT %"), "fieldtype": "Float", "precision": 1, "width": 90},
+		{
+			"fieldname": "csat_change",
+			"label": _("CSAT Change"),
+			"fieldtype": "Float",
+			"precision": 1,
+			"width": 110,
+		},
+		{"fieldname": "nps", "label": _("NPS"), "fieldtype": "Float", "precision": 1, "width": 80},
+		{
+			"fieldname": "nps_change",
+			"label": _("NPS Change"),
+			"fieldtype": "Float",
+			"precision": 1,
+			"width": 100,
+		},
+		{
+			"fieldname": "overall",
+			"label": _("Overall Score"),
+			"fieldtype": "Float",
+			"precision": 1,
+			"width": 110,
+		},
 	]
-	out += [{"fieldname": scrub(d), "label": _(d), "fieldtype": "Float", "width": 110} for d in dimensions]
+	out += [
+		{"fieldname": scrub(d), "label": _(d), "fieldtype": "Float", "precision": 1, "width": 110}
+		for d in dimensions
+	]
 	out += [
 		{"fieldname": "follow_ups", "label": _("Follow-ups Opened"), "fieldtype": "Int", "width": 130},
 		{"fieldname": "follow_ups_closed", "label": _("Follow-ups Closed"), "fieldtype": "Int", "width": 130},
@@ -240,9 +268,9 @@ def summary(totals, before) -> list[dict]:
 
 	return [
 		{"label": _("Responses"), "value": totals["responses"], "datatype": "Int", "indicator": "Blue"},
-		{"label": _("CSAT %"), "value": totals["csat"], "datatype": "Float",
+		{"label": _("CSAT %"), "value": one_decimal(totals["csat"]), "datatype": "Data",
 			"indicator": indicator(totals["csat"], before.get("csat"))},
-		{"label": _("NPS"), "value": totals["nps"], "datatype": "Float",
+		{"label": _("NPS"), "value": one_decimal(totals["nps"]), "datatype": "Data",
 			"indicator": indicator(totals["nps"], before.get("nps"))},
 		{"label": _("Follow-ups Opened"), "value": totals["follow_ups"], "datatype": "Int", "indicator": "Orange"},
 		{"label": _("Follow-ups Closed"), "value": totals["follow_ups_closed"], "datatype": "Int",
@@ -250,21 +278,27 @@ def summary(totals, before) -> list[dict]:
 	]  # fmt: skip
 
 
+def one_decimal(value) -> str:
+	return "-" if value is None else f"{value:.1f}"
+
+
 @frappe.whitelist()
-def csat_card(filters=None) -> dict:
+def csat_card(filters=None) -> str:
 	"""Number card "CSAT (90 days)"."""
 	return _card("csat")
 
 
 @frappe.whitelist()
-def nps_card(filters=None) -> dict:
+def nps_card(filters=None) -> str:
 	"""Number card "NPS (90 days)"."""
 	return _card("nps")
 
 
-def _card(figure: str) -> dict:
+def _card(figure: str) -> str:
 	if not frappe.has_permission("Survey Response", "read"):
 		raise frappe.PermissionError
 	to_date = getdate(nowdate())
 	row = sum_rows(aggregate("Estate", to_date - timedelta(days=89), to_date, frappe._dict(), 60))
-	return {"value": figures(row).get(figure) or 0, "fieldtype": "Float"}
+	value = figures(row).get(figure)
+	# shown as it is by the number card (a plain value is not reformatted with three decimals)
+	return "-" if value is None else f"{value:.1f}%" if figure == "csat" else f"{value:+.1f}"
