@@ -134,6 +134,8 @@ scheduler_events = {
 		"property_crm.services.complaints.auto_close_silent",
 		"property_crm.services.late_fees.daily",
 		"property_crm.services.reminders.daily",
+		# periodic return visits, birthdays and move-in anniversaries, holiday greetings (services.care)
+		"property_crm.services.care.daily",
 	],
 }
 
@@ -187,6 +189,7 @@ jinja = {
 	"methods": [
 		"property_crm.services.qr.qr_svg_data_uri",
 		"property_crm.services.qr.request_url",
+		"property_crm.services.household.household_file",
 	]
 }
 

@@ -19,6 +19,11 @@ from datetime import date, timedelta
 from property_crm.domain.contact import normalize_email, normalize_mobile
 from property_crm.domain.errors import DomainError
 
+
+class CareError(DomainError):
+	"""A broken care rule; its templates are listed in CARE_MESSAGES."""
+
+
 # ------------------------------------------------------------------ periodic visits
 FREQUENCIES = {"Monthly": 1, "Bimonthly": 2, "Quarterly": 3, "Half-yearly": 6, "Yearly": 12}
 DEFAULT_FREQUENCY = "Quarterly"
@@ -31,7 +36,7 @@ NO_VISITORS = "No customer-service staff to plan the return visits of estate {0}
 
 def months_of(frequency: str) -> int:
 	if frequency not in FREQUENCIES:
-		raise DomainError(POLICY_FREQUENCY, frequency, field="frequency")
+		raise CareError(POLICY_FREQUENCY, frequency, field="frequency")
 	return FREQUENCIES[frequency]
 
 
@@ -57,13 +62,22 @@ def visit_due(last_visit: date | None, months: int, today: date, open_visit: boo
 	return last_visit is None or add_months(last_visit, months) <= today
 
 
+def first_visit_anchor(key: str, months: int, start: date) -> date:
+	"""A household never visited: a stand-in "last visit" that makes its first visit due on a day of the
+	first interval after `start` chosen by its key, so that a new policy spreads its first round evenly."""
+	import zlib
+
+	offset = zlib.crc32(key.encode()) % max(months * 30, 1)
+	return add_months(start + timedelta(days=offset), -months)
+
+
 def plan(households: list[str], staff: list[str], load: dict[str, int] | None = None) -> dict[str, str]:
 	"""Each household to one member of staff, always the least loaded so far (ties by name): every
 	household planned exactly once, and from equal loads no one gets more than one more than another."""
 	if not households:
 		return {}
 	if not staff:
-		raise DomainError(NO_VISITORS, "", field="staff")
+		raise CareError(NO_VISITORS, "", field="staff")
 	load = load or {}
 	heap = [(load.get(person, 0), person) for person in sorted(set(staff))]
 	heapq.heapify(heap)
@@ -134,7 +148,7 @@ def holiday_date(holiday: str, year: int) -> date:
 		return date(year, *FIXED_HOLIDAYS[holiday])
 	found = LUNAR_HOLIDAYS.get(holiday, {}).get(year)
 	if not found:
-		raise DomainError(HOLIDAY_UNKNOWN, holiday, year, field="holiday")
+		raise CareError(HOLIDAY_UNKNOWN, holiday, year, field="holiday")
 	return found
 
 
@@ -298,11 +312,11 @@ ATTENDEES = "Number of people: give 1 to {0}."
 def check_sign_up(capacity: int, taken: int, attendees: int, open_: bool, max_party: int = 6) -> None:
 	"""Refuse a sign-up when closed, when `attendees` is out of range or would exceed the capacity."""
 	if not open_:
-		raise DomainError(EVENT_CLOSED, field="event")
+		raise CareError(EVENT_CLOSED, field="event")
 	if not 1 <= attendees <= max_party:
-		raise DomainError(ATTENDEES, max_party, field="attendees")
+		raise CareError(ATTENDEES, max_party, field="attendees")
 	if capacity and taken + attendees > capacity:
-		raise DomainError(EVENT_FULL, capacity, field="event")
+		raise CareError(EVENT_FULL, capacity, field="event")
 
 
-MESSAGES = (POLICY_FREQUENCY, NO_VISITORS, HOLIDAY_UNKNOWN, EVENT_FULL, EVENT_CLOSED, ATTENDEES)
+CARE_MESSAGES = (POLICY_FREQUENCY, NO_VISITORS, HOLIDAY_UNKNOWN, EVENT_FULL, EVENT_CLOSED, ATTENDEES)

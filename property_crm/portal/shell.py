@@ -31,6 +31,11 @@ PAGES = (
 	(re.compile(r"property/surveys"), "property_crm.portal.surveys.survey_list"),
 	(re.compile(r"property/surveys/(?P<name>[^/]+)"), "property_crm.portal.surveys.survey"),
 	(re.compile(r"property/s/(?P<token>[0-9a-zA-Z]+)"), "property_crm.portal.surveys.survey_by_token"),
+	(re.compile(r"property/notices"), "property_crm.portal.care.notices"),
+	(re.compile(r"property/notices/(?P<name>[^/]+)"), "property_crm.portal.care.notice"),
+	(re.compile(r"property/events"), "property_crm.portal.care.events"),
+	(re.compile(r"property/events/(?P<name>[^/]+)"), "property_crm.portal.care.event"),
+	(re.compile(r"property/profile"), "property_crm.portal.care.my_profile"),
 )
 
 

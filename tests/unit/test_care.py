@@ -39,6 +39,16 @@ def test_visit_due():
 	assert care.visit_due(date(2026, 5, 10), 1, TODAY)
 
 
+def test_first_visits_are_spread_over_the_first_interval():
+	start = date(2026, 1, 1)
+	keys = [f"A01-1-{n}" for n in range(900)]
+	first_due = [care.add_months(care.first_visit_anchor(k, 3, start), 3) for k in keys]
+	assert all(start <= d < start + timedelta(days=91) for d in first_due)
+	per_month = [sum(1 for d in first_due if d.month == m) for m in (1, 2, 3)]
+	assert min(per_month) > 200  # roughly a third each month, not everyone on day one
+	assert care.first_visit_anchor("A01-1-1", 3, start) == care.first_visit_anchor("A01-1-1", 3, start)
+
+
 def test_plan_needs_staff():
 	assert care.plan([], []) == {}
 	with pytest.raises(DomainError):
@@ -223,4 +233,14 @@ def test_sign_up_rules():
 
 
 def test_messages_listed():
-	assert care.EVENT_FULL in care.MESSAGES and care.HOLIDAY_UNKNOWN in care.MESSAGES
+	assert care.EVENT_FULL in care.CARE_MESSAGES and care.HOLIDAY_UNKNOWN in care.CARE_MESSAGES
+
+
+def test_messages_are_translated():
+	import csv
+	from pathlib import Path
+
+	path = Path(care.__file__).resolve().parents[1] / "translations" / "zh.csv"
+	with open(path, encoding="utf-8", newline="") as fh:
+		zh = {row[0]: row[1] for row in csv.reader(fh) if row}
+	assert not [m for m in care.CARE_MESSAGES if not zh.get(m)]

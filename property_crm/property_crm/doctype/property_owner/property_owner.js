@@ -23,6 +23,23 @@ frappe.ui.form.on("Property Owner", {
 				__("View")
 			);
 		}
+		// duplicates (Stale Files report): this file goes into the one chosen (services/merge.py)
+		if (frm.perm[0]?.delete) {
+			frm.add_custom_button(__("Merge into Another File"), () =>
+				frappe.prompt(
+					{ fieldname: "keep", fieldtype: "Link", options: "Property Owner", label: __("Keep File"), reqd: 1 },
+					(values) =>
+						frappe
+							.call({
+								method: "property_crm.services.merge.merge_files",
+								args: { duplicate: frm.doc.name, keep: values.keep },
+								freeze: true,
+							})
+							.then((r) => frappe.set_route("Form", "Property Owner", r.message)),
+					__("Merge into Another File")
+				)
+			);
+		}
 	},
 });
 

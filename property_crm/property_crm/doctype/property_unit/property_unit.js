@@ -8,6 +8,9 @@ frappe.ui.form.on("Property Unit", {
 		}
 	},
 	refresh(frm) {
+		if (!frm.is_new()) {
+			frm.add_custom_button(__("Household File"), () => frappe.set_route("property-household", frm.doc.name));
+		}
 		if (!frm.is_new() && frm.doc.primary_contact) {
 			frm.add_custom_button(__("Primary Contact"), () =>
 				frappe.set_route("Form", "Property Owner", frm.doc.primary_contact)

@@ -2,7 +2,7 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
-from property_crm.services import complaints, orders
+from property_crm.services import care, complaints, orders
 from property_crm.services.dispatch import assignees
 
 
@@ -22,6 +22,7 @@ class ReturnVisit(Document):
 		if self.has_value_changed("outcome"):
 			orders.on_return_visit_outcome(self)
 			complaints.on_return_visit_outcome(self)
+			care.on_return_visit_outcome(self)  # periodic household visits: unreachable retried, then flagged
 
 	def set_location(self):
 		if self.reference_doctype == "Service Order":
@@ -31,6 +32,10 @@ class ReturnVisit(Document):
 		elif self.reference_doctype == "Complaint":
 			# an anonymous complaint has no unit (its visitor, a manager, reads the confidential identity)
 			self.estate, self.unit = frappe.db.get_value("Complaint", self.reference_name, ["estate", "unit"])
+		elif self.reference_doctype == "Property Unit":
+			# a periodic household visit (services.care.plan_return_visits)
+			self.estate = frappe.db.get_value("Property Unit", self.reference_name, "estate")
+			self.unit = self.reference_name
 		elif self.reference_doctype == "Survey Response":
 			# a follow-up of a low survey answer (named responses only: anonymous ones get none)
 			self.estate, self.unit = frappe.db.get_value(
