@@ -10,6 +10,8 @@ from datetime import date
 
 import frappe
 from frappe import _
+from frappe.model.rename_doc import rename_doc
+from frappe.query_builder.functions import Count
 from frappe.utils import getdate
 
 OWNER = "Property Owner"
@@ -44,8 +46,9 @@ def merge_files(duplicate: str, keep: str) -> str:
 		frappe.db.set_value(OWNER, duplicate, "customer", None, update_modified=False)
 	target.save()
 	if customer_from:
-		frappe.rename_doc("Customer", customer_from, target.customer, merge=True, ignore_permissions=True,
-			show_alert=False, rebuild_search=False)  # fmt: skip  # Safe: a manager's merge of the same person
+		# Safe: the same person's ERPNext Customer, merged by a manager allowed to delete the file itself
+		rename_doc(doctype="Customer", old=customer_from, new=target.customer, merge=True,
+			ignore_permissions=True, show_alert=False, rebuild_search=False)  # fmt: skip
 	frappe.rename_doc(OWNER, duplicate, keep, merge=True, force=True, show_alert=False, rebuild_search=False)
 	join_occupant_rows(keep)
 	return keep
@@ -80,12 +83,14 @@ def carry_children(source, target) -> None:
 
 def join_occupant_rows(resident: str) -> None:
 	"""A unit that listed both files lists the person once, for the whole of both periods."""
-	units = frappe.get_all(
-		"Property Unit Occupant",
-		filters={"parenttype": "Property Unit", "resident": resident},
-		fields=["parent"],
-		group_by="parent having count(*) > 1",
-		pluck="parent",
+	row = frappe.qb.DocType("Property Unit Occupant")
+	units = (
+		frappe.qb.from_(row)
+		.select(row.parent)
+		.where((row.parenttype == "Property Unit") & (row.resident == resident))
+		.groupby(row.parent)
+		.having(Count("*") > 1)
+		.run(pluck=True)
 	)
 	for name in units:
 		unit = frappe.get_doc("Property Unit", name)

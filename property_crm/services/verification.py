@@ -3,6 +3,7 @@ service, who call or visit and record the result; a verified or corrected file g
 `last_verified_on` (a version of the file records it)."""
 
 import frappe
+from frappe import _
 from frappe.utils import getdate, today
 
 from property_crm.domain import care as rules
@@ -29,7 +30,7 @@ def fill_round(doc) -> None:
 			{
 				"resident": resident,
 				"resident_name": by_name[resident]["full_name"],
-				"reasons": by_name[resident]["reasons"],
+				"reasons": ", ".join(_(r) for r in by_name[resident]["reason_list"])[:140],
 				"assigned_to": plan.get(resident),
 				"result": "Pending",
 			},
