@@ -110,6 +110,9 @@ def seed_company(
 	from property_crm.demo_fees import seed_fees  # 8. fees: bills, payments, arrears, late fees, notices
 
 	seed_fees(rng, fee_units, fee_months, progress)
+	from property_crm.demo_care import seed_care  # 9. care: policies, consent, stale files, notices, events
+
+	seed_care(random.Random(seed + 9), progress)
 	from property_crm.demo_surveys import seed_surveys  # 10. surveys: yearly campaigns, after-repair stream
 
 	seed_surveys(rng, progress)
