@@ -98,7 +98,7 @@ def events(estates: list[str], today: date, rng: random.Random) -> list[dict]:
 def sign_ups(event: dict, residents: list[str], rng: random.Random) -> list[dict]:
 	"""Sign-ups within the capacity; for a past event most of them attended."""
 	chosen, taken = [], 0
-	limit = event["capacity"] or 50
+	limit = int(event["capacity"] * 0.7) if event["capacity"] else 50  # room left for the portal
 	for resident in rng.sample(residents, min(len(residents), limit)):
 		people = rng.choice((1, 1, 2, 2, 3))
 		if taken + people > limit:
