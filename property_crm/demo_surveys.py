@@ -28,7 +28,8 @@ RESPONSE_FIELDS = [*BASE, "naming_series", "campaign", "template", "channel", "i
 	"low_score", "follow_up", "response_key"]  # fmt: skip
 ANSWER_FIELDS = [*BASE, "parent", "parenttype", "parentfield", "idx", "question_key", "question", "question_type",
 	"dimension", "value", "score"]  # fmt: skip
-DIMENSION_FIELDS = [*BASE, "parent", "parenttype", "parentfield", "idx", "dimension", "score"]
+DIMENSION_FIELDS = [*BASE, "parent", "parenttype", "parentfield", "idx", "dimension", "score", "submitted_on",
+	"estate", "building", "campaign", "category", "technician"]  # fmt: skip
 INVITATION_FIELDS = [*BASE, "campaign", "person", "person_name", "mobile", "unit", "estate", "building", "channel",
 	"status", "uses_left", "valid_from", "valid_until", "token_hash", "respondent_key", "sent_on", "response",
 	"reference_doctype", "reference_name", "call_outcome", "call_attempts"]  # fmt: skip
@@ -237,7 +238,8 @@ class Writer:
 				scores.answer_scores.get(key) or 0))  # fmt: skip
 		for idx, (dimension, score) in enumerate(scores.dimensions.items(), start=1):
 			self.rows["Survey Response Dimension"].append((frappe.generate_hash(length=12), when, when, ADMIN,
-				ADMIN, 0, name, "Survey Response", "dimension_scores", idx, dimension, score))  # fmt: skip
+				ADMIN, 0, name, "Survey Response", "dimension_scores", idx, dimension, score, when, row.estate,
+				None if anonymous else row.building, campaign, row.get("category"), technician))  # fmt: skip
 		self.responses += 1
 		if len(self.rows["Survey Answer"]) >= CHUNK:
 			self.flush()

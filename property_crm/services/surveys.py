@@ -411,9 +411,12 @@ def validate_response(doc) -> None:
 					"score": scores.answer_scores.get(question.key),
 				},
 			)
-	apply_scores(doc, scores)
 	if doc.reference_name and not doc.is_anonymous:
 		set_service_details(doc)
+	apply_scores(doc, scores)
+
+
+DIMENSION_ROW_FIELDS = ("submitted_on", "estate", "building", "campaign", "category", "technician")
 
 
 def apply_scores(doc, scores: rules.Scores) -> None:
@@ -424,7 +427,9 @@ def apply_scores(doc, scores: rules.Scores) -> None:
 	doc.nps_class = scores.nps_class
 	doc.ratings_count = scores.ratings
 	doc.satisfied_ratings = scores.satisfied_ratings
-	doc.set("dimension_scores", [{"dimension": d, "score": v} for d, v in scores.dimensions.items()])
+	# each dimension row carries what the report groups by, so it aggregates one table (no join)
+	where = {f: doc.get(f) for f in DIMENSION_ROW_FIELDS}
+	doc.set("dimension_scores", [{"dimension": d, "score": v} | where for d, v in scores.dimensions.items()])
 	doc.low_score = int(
 		not doc.is_anonymous and rules.needs_follow_up(scores, flt(settings().survey_follow_up_below) or 60)
 	)

@@ -120,12 +120,13 @@ def dimension_scores(group_by, from_date, to_date, filters) -> dict:
 	key = GROUPS[group_by][0]
 	extra, values = where(filters)
 	out: dict = {}
+	# the dimension rows carry the response's estate, building, campaign, category, technician and time
+	# (`services.surveys.apply_scores`): one table, no join ("r" stands for the row here)
 	for row in frappe.db.sql(
-		f"""select {key} as grp, d.dimension, avg(d.score) as score
-		from `tabSurvey Response` r
-		join `tabSurvey Response Dimension` d on d.parent = r.name and d.parenttype = 'Survey Response'
-		where r.submitted_on >= %(from)s and r.submitted_on < %(to)s {extra}
-		group by grp, d.dimension""",
+		f"""select {key} as grp, r.dimension, avg(r.score) as score
+		from `tabSurvey Response Dimension` r
+		where r.parenttype = 'Survey Response' and r.submitted_on >= %(from)s and r.submitted_on < %(to)s {extra}
+		group by grp, r.dimension""",
 		{"from": from_date, "to": getdate(to_date) + timedelta(days=1)} | values,
 		as_dict=True,
 	):

@@ -17,12 +17,11 @@ def respond(campaign, person, unit, values, days_ago=0):
 	invitation, _token = surveys.invite(campaign, person.name, unit.name)
 	name = surveys.submit(invitation, json.dumps(values), "Portal")
 	if days_ago:
+		# as if answered then: the response and its dimension rows (which carry the time for the report)
+		when = add_days(now_datetime(), -days_ago)
+		frappe.db.set_value("Survey Response", name, "submitted_on", when, update_modified=False)
 		frappe.db.set_value(
-			"Survey Response",
-			name,
-			"submitted_on",
-			add_days(now_datetime(), -days_ago),
-			update_modified=False,
+			"Survey Response Dimension", {"parent": name}, "submitted_on", when, update_modified=False
 		)
 	return name
 
