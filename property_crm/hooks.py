@@ -168,6 +168,13 @@ user_data_fields = [
 		"redact_fields": ["complainant_name", "complainant_email", "contact_mobile"],
 		"partial": 1,
 	},
+	# a resident's own profile changes (old and new phone, e-mail, vehicles, family)
+	{
+		"doctype": "Property Profile Change",
+		"filter_by": "requested_by",
+		"redact_fields": ["resident_name", "old_value", "new_value"],
+		"partial": 1,
+	},
 	# an e-mailed request from someone with no resident file keeps their address and name on the order
 	{
 		"doctype": "Service Order",

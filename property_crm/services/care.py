@@ -458,7 +458,17 @@ def send_due_campaigns(day: date | str | None = None) -> int:
 		"Property Greeting Campaign", filters={"status": "Scheduled", "send_on": ("<=", day)}, pluck="name"
 	)
 	for name in names:
-		send_campaign(name, day)
+		# a campaign may greet tens of thousands: a long job of its own, once (deduplicated by its id)
+		frappe.enqueue(
+			"property_crm.services.care.send_campaign",
+			queue="long",
+			timeout=3600,
+			job_id=f"property-crm-campaign-{name}",
+			deduplicate=True,
+			now=bool(frappe.flags.in_test),
+			name=name,
+			day=day,
+		)
 	return len(names)
 
 
