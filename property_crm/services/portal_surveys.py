@@ -4,7 +4,7 @@ queries, whatever the number of invitations or questions."""
 
 import frappe
 from frappe import _
-from frappe.utils import cint, get_datetime, now_datetime
+from frappe.utils import cint, get_datetime, getdate, now_datetime
 
 from property_crm.domain import survey as rules
 from property_crm.services import surveys
@@ -31,6 +31,7 @@ def invitations_of(resident: str) -> list:
 	for row in rows:
 		row.open = (
 			row.campaign_status == "Running"
+			and (not row.ends_on or getdate(row.ends_on) >= now.date())
 			and row.status != "Answered"
 			and rules.token_state(
 				cint(row.uses_left),
@@ -136,6 +137,7 @@ def count_waiting(resident: str) -> int:
 		.join(campaign).on(campaign.name == invitation.campaign)
 		.select(frappe.query_builder.functions.Count("*"))
 		.where((invitation.person == resident) & (campaign.status == "Running"))
+		.where(campaign.ends_on.isnull() | (campaign.ends_on >= now.date()))
 		.where((invitation.status != "Answered") & (invitation.uses_left > 0))
 		.where(invitation.valid_until.isnull() | (invitation.valid_until >= now))
 		.where(invitation.valid_from.isnull() | (invitation.valid_from <= now))

@@ -15,7 +15,7 @@ from contextlib import nullcontext
 
 import frappe
 from frappe import _
-from frappe.utils import add_days, cint, flt, get_datetime, get_url, now_datetime, nowdate
+from frappe.utils import add_days, cint, flt, get_datetime, get_url, getdate, now_datetime, nowdate
 
 from property_crm.domain import survey as rules
 from property_crm.domain.survey import Question, SurveyError
@@ -249,8 +249,8 @@ def check_usable(row) -> None:
 		refuse(_("This survey link has expired."))
 	if state == rules.TOKEN_NOT_YET:
 		refuse(_("This survey is not open yet."))
-	status = frappe.db.get_value(CAMPAIGN, row.campaign, "status")
-	if status != "Running":
+	status, ends_on = frappe.db.get_value(CAMPAIGN, row.campaign, ["status", "ends_on"])
+	if status != "Running" or (ends_on and getdate(ends_on) < getdate(nowdate())):
 		refuse(_("This survey is closed."))
 
 

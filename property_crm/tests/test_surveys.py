@@ -415,6 +415,14 @@ class TestSurveyPortal(FrappeTestCase):
 		self.assertIn("survey-message", me.get(f"/property/s/{self.their_token}").text)
 		self.assertEqual(frappe.db.count("Survey Response", {"campaign": self.campaign.name}), 0)
 
+	def test_campaign_past_its_end_refuses_answers(self):
+		campaign = make_campaign(self.template)
+		_estate, unit, person = make_place()
+		invitation, _token = surveys.invite(campaign.name, person.name, unit.name)
+		campaign.db_set("ends_on", add_days(frappe.utils.nowdate(), -1))
+		with self.assertRaises(frappe.PermissionError):
+			surveys.submit(invitation, answers(GOOD), "Portal")
+
 	def test_expired_token_refused(self):
 		invitation, token = surveys.invite(self.other_campaign.name, self.resident.name, self.unit.name)
 		frappe.db.set_value("Survey Invitation", invitation, "valid_until", add_days(now_datetime(), -1))
