@@ -476,6 +476,15 @@ class TestSurveyPortal(FrappeTestCase):
 			("/api/method/frappe.desk.reportview.get", {"doctype": "Survey Response", "fields": fields,
 				"filters": json.dumps({"campaign": campaign.name})}),
 		]  # fmt: skip
+		export = staff.post(
+			"/api/method/frappe.desk.reportview.export_query",
+			{"doctype": "Survey Response", "file_format_type": "CSV", "fields": json.dumps(["*"]),
+				"filters": json.dumps({"campaign": campaign.name})},
+		)  # fmt: skip
+		self.assertEqual(export.status_code, 200, export.text[:300])
+		self.assertIn(campaign.name, export.get_data(as_text=True))
+		for value in identifying:
+			self.assertNotIn(value, export.get_data(as_text=True), "export")
 		for path, params in paths:
 			response = staff.get(path, params)
 			self.assertEqual(response.status_code, 200, path)
