@@ -212,12 +212,8 @@ class Writer:
 			last = list(self.rows["Survey Invitation"][-1])
 			last[INVITATION_FIELDS.index("response")] = name
 			self.rows["Survey Invitation"][-1] = tuple(last)
-		elif anonymous:
-			# the anonymous campaign's invitation is used, with nothing that points at the response
-			last = list(self.rows["Survey Invitation"][-1])
-			last[INVITATION_FIELDS.index("status")] = "Answered"
-			last[INVITATION_FIELDS.index("uses_left")] = 0
-			self.rows["Survey Invitation"][-1] = tuple(last)
+		# an anonymous campaign's invitation stays as it was; the response's key is its signed name
+		anonymous_key = surveys.used_key(self.rows["Survey Invitation"][-1][0]) if anonymous else None
 		low = not anonymous and rules.needs_follow_up(scores, self.threshold)
 		visit = self.visit(name, row, when) if low else None
 		channel = "Portal" if reference else self.channel()
@@ -228,7 +224,7 @@ class Writer:
 			row.get("category"), scores.overall or 0, int(scores.overall is not None), scores.response_class,
 			scores.nps_value or 0, scores.nps_class,
 			scores.ratings, scores.satisfied_ratings, int(low), visit,
-			surveys.anonymous_key() if anonymous else rules.respondent_key(row.person, row.unit, reference is None,
+			anonymous_key if anonymous else rules.respondent_key(row.person, row.unit, reference is None,
 				":".join(reference) if reference else None)))  # fmt: skip
 		for idx, (key, value) in enumerate(answers.items(), start=1):
 			question = questions[key]

@@ -414,6 +414,11 @@ def signature_ok(token: str, key: bytes) -> bool:
 	return hmac.compare_digest(signature, _signature(secret, key))
 
 
+def keyed_hash(value: str, key: bytes) -> str:
+	"""A one-way, keyed fingerprint of `value` (recomputable only with the key)."""
+	return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:40]
+
+
 def token_hash(token: str) -> str:
 	"""What the database keeps: a one-way hash; a stolen table opens no survey."""
 	return hashlib.sha256(token.encode()).hexdigest()

@@ -255,6 +255,24 @@ def progress_by_place(campaign: str) -> list[dict]:
 		.orderby(invitation.building)
 		.run(as_dict=True)
 	)
+	if frappe.db.get_value(CAMPAIGN, campaign, "anonymous"):
+		# anonymous: invitations never say who answered; the responses say how many, per estate only
+		answered = dict(
+			frappe.get_all(
+				surveys.RESPONSE,
+				filters={"campaign": campaign},
+				fields=["estate", "count(name) as answered"],
+				group_by="estate",
+				as_list=True,
+			)
+		)
+		by_estate: dict = {}
+		for row in rows:
+			by_estate.setdefault(row.estate, frappe._dict(estate=row.estate, building=None, invitations=0))
+			by_estate[row.estate].invitations += row.invitations
+		rows = list(by_estate.values())
+		for row in rows:
+			row.answered = int(answered.get(row.estate) or 0)
 	for row in rows:
 		row.answered = int(row.answered or 0)
 		row.rate = rules.rate(row.answered, row.invitations)

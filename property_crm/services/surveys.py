@@ -3,11 +3,14 @@ answering (portal, e-mailed link, phone, paper), post-service surveys, the close
 The rules themselves are `domain.survey`.
 
 Anonymity. A response to an anonymous campaign is written by the system (owner Administrator) with no
-person, unit, building or invitation: only the estate (the report counts low answers per estate). The
-invitation of the person who answered is marked used directly in the database (no modified time, no
-version), so nothing ties it to the response. One answer per person: the invitation's row is locked and
-its uses counted down in the response's transaction; named responses also carry a UNIQUE
-(campaign, response_key) index, and invitations a UNIQUE (campaign, respondent_key) one."""
+person, unit, building or invitation: only the estate (the report counts low answers per estate). Its
+invitation is left exactly as it was — no status, no uses counted, no time — so invitations do not even
+tell who took part. One answer per invitation all the same: the response's key is the invitation's name
+signed with the site's key (`used_key`), and the UNIQUE (campaign, response_key) index refuses a second.
+Named responses: the invitation's row is locked and its use counted down in the response's transaction,
+and the same UNIQUE index holds their person (or household, or served document); invitations carry a
+UNIQUE (campaign, respondent_key) one.
+"""
 
 import json
 import secrets
@@ -249,9 +252,15 @@ def check_usable(row) -> None:
 		refuse(_("This survey link has expired."))
 	if state == rules.TOKEN_NOT_YET:
 		refuse(_("This survey is not open yet."))
-	status, ends_on = frappe.db.get_value(CAMPAIGN, row.campaign, ["status", "ends_on"])
+	status, ends_on, anonymous = frappe.db.get_value(
+		CAMPAIGN, row.campaign, ["status", "ends_on", "anonymous"]
+	)
 	if status != "Running" or (ends_on and getdate(ends_on) < getdate(nowdate())):
 		refuse(_("This survey is closed."))
+	if anonymous and frappe.db.exists(
+		RESPONSE, {"campaign": row.campaign, "response_key": used_key(row.name)}
+	):
+		refuse(_("This survey has already been answered. Thank you!"))
 
 
 # ------------------------------------------------------------------ answering
@@ -268,9 +277,9 @@ def parse_answers(answers) -> dict:
 
 def submit(invitation: str | None, answers, channel: str, campaign: str | None = None, person=None,
 	unit=None) -> str:  # fmt: skip
-	"""Record one response (callers checked who may answer). With an invitation its row is locked and its
-	use counted down in this transaction; a second answer is refused. Returns the response's name (None
-	is never returned; an anonymous response's name is not shown to the resident)."""
+	"""Record one response (callers checked who may answer). With an invitation its row is locked (and, when
+	named, its use counted down) in this transaction; a second answer is refused. Returns the response's
+	name (an anonymous response's name is not shown to the resident)."""
 	answers = parse_answers(answers)
 	row = None
 	if invitation:
@@ -312,7 +321,7 @@ def submit(invitation: str | None, answers, channel: str, campaign: str | None =
 			"invitation": None if anonymous else invitation,
 			"reference_doctype": reference[0],
 			"reference_name": reference[1],
-			"response_key": anonymous_key()
+			"response_key": (used_key(invitation) if invitation else anonymous_key())
 			if anonymous
 			else (
 				row.respondent_key
@@ -339,15 +348,20 @@ def submit(invitation: str | None, answers, channel: str, campaign: str | None =
 			# the UNIQUE (campaign, response_key) index: this person or household has answered already
 			frappe.db.rollback(save_point="survey_response")
 			refuse(_("This survey has already been answered. Thank you!"))
-	if row:
-		values = {"uses_left": max(0, cint(row.uses_left) - 1), "status": "Answered"}
-		if not anonymous:
-			values["response"] = doc.name
+	if row and not anonymous:
+		values = {"uses_left": max(0, cint(row.uses_left) - 1), "status": "Answered", "response": doc.name}
 		if channel == "Phone":
 			values["call_outcome"] = "Answered"
-		# directly, without a modified time or a version: nothing dates the answer of an anonymous survey
 		frappe.db.set_value(INVITATION, row.name, values, update_modified=False)
 	return doc.name
+
+
+def used_key(invitation: str) -> str:
+	"""An anonymous response's key: the invitation's name signed with the site's key. The UNIQUE
+	(campaign, response_key) index refuses a second answer through the same invitation, while the invitation
+	itself stays as it was (no status, no uses counted, no time) — so no one reading invitations and responses
+	can tell who answered, let alone what (only code holding the site's key could recompute it)."""
+	return "anon:" + rules.keyed_hash(invitation, signing_key())
 
 
 def anonymous_key() -> str:

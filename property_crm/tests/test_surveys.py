@@ -198,10 +198,20 @@ class TestSurveyRecords(FrappeTestCase):
 			(None, None, None, None, None, 0))  # fmt: skip
 		self.assertEqual((row.estate, row.owner), (estate.name, "Administrator"))
 		self.assertNotIn(resident.name, json.dumps(row, default=str))
-		self.assertFalse(frappe.db.get_value("Survey Invitation", invitation, "response"))
+		# the invitation does not even tell who took part: unchanged, and still one answer only
+		self.assertEqual(frappe.db.get_value("Survey Invitation", invitation, ["status", "uses_left", "response"]),
+			("Pending", 1, None))  # fmt: skip
+		self.assertNotIn(invitation, row.response_key)
 		self.assertFalse(frappe.db.exists("Return Visit", {"reference_name": name}))
 		with self.assertRaises(frappe.PermissionError):
 			surveys.submit(invitation, answers(GOOD), "Portal")
+		# a raw second response with the same key: the UNIQUE index refuses it
+		with self.assertRaises(Exception) as raised:
+			frappe.db.sql(
+				"insert into `tabSurvey Response` (name, campaign, response_key) values (%s, %s, %s)",
+				(unique("SVR-"), campaign.name, row.response_key),
+			)
+		self.assertTrue(frappe.db.is_unique_key_violation(raised.exception))
 
 	def test_post_service_survey_on_completed_order_and_resolved_complaint(self):
 		template = make_template(
@@ -460,6 +470,11 @@ class TestSurveyPortal(FrappeTestCase):
 		ok = self.post(SiteClient(), token=token, answers=answers(LOW))
 		self.assertEqual(ok.status_code, 200, ok.text)
 		self.assertIsNone(ok.json["message"]["response"], "the resident is not told the response's name")
+		# the resident sees it answered (their own invitation's key is looked up for them), nobody else can
+		self.assertNotIn(
+			f"/property/surveys/{invitation}", SiteClient(self.user).get("/property/surveys").text
+		)
+		self.assertIn("survey-message", SiteClient().get(f"/property/s/{token}").text)
 		name = frappe.db.get_value("Survey Response", {"campaign": campaign.name}, "name")
 		manager = make_user(["Property Manager"])
 		frappe.db.commit()

@@ -319,3 +319,10 @@ def test_demo_repair_survey_follows_the_order_rating():
 	assert all(demo.repair_answers(rng, 5)["done"] == "5" for _i in range(20))
 	assert all("what_wrong" in demo.repair_answers(rng, 1) for _i in range(20))
 	assert len(demo.sample(random.Random(2), range(1000), 0.3)) in range(240, 360)
+
+
+@given(st.text(min_size=1, max_size=30), st.text(min_size=1, max_size=30))
+def test_keyed_hash_needs_the_key(a, b):
+	assert s.keyed_hash(a, KEY) == s.keyed_hash(a, KEY)
+	assert s.keyed_hash(a, KEY) != s.keyed_hash(a, b"another key")
+	assert (s.keyed_hash(a, KEY) == s.keyed_hash(b, KEY)) == (a == b)
