@@ -134,6 +134,7 @@ scheduler_events = {
 		"property_crm.services.complaints.auto_close_silent",
 		"property_crm.services.late_fees.daily",
 		"property_crm.services.reminders.daily",
+		"property_crm.services.survey_campaigns.close_ended",
 		# periodic return visits, birthdays and move-in anniversaries, holiday greetings (services.care)
 		"property_crm.services.care.daily",
 	],

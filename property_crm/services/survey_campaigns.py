@@ -112,6 +112,7 @@ def audience(doc) -> list[dict]:
 		.join(person).on(person.name == occupant.resident)
 		.select(occupant.resident.as_("person"), occupant.parent.as_("unit"), occupant.relation,
 			occupant.primary_contact, person.resident_type, person.full_name, person.mobile, person.email,
+			person.language,
 			unit.estate, unit.building)
 		.where((occupant.parenttype == "Property Unit") & (occupant.parentfield == "occupants"))
 		.where(occupant.move_out.isnull() | (occupant.move_out >= day))
@@ -203,13 +204,13 @@ def make_invitations(campaign: str, progress: bool = False) -> int:
 			row.mobile, row.unit, row.estate, row.building, row.channel, "Pending", 1, now, until,
 			rules.token_hash(token), rules.respondent_key(row.person, row.unit, per_household), now))  # fmt: skip
 		if row.channel == "E-mail":
-			mails.append((name, token, row.email))
+			mails.append((name, token, row.email, row.language))
 		if len(batch) >= surveys.CHUNK or index == len(todo):
 			frappe.db.bulk_insert(INVITATION, INVITATION_FIELDS, batch, chunk_size=surveys.CHUNK)
 			made += len(batch)
 			batch = []
-			for invitation, secret, email in mails:
-				surveys.send_email(invitation, secret, email=email, title=doc.title)
+			for invitation, secret, email, language in mails:
+				surveys.send_email(invitation, secret, email=email, title=doc.title, language=language)
 			mails = []
 			frappe.db.commit() if progress else None
 			if progress:
@@ -396,3 +397,22 @@ def record_answers(
 		if existing:
 			return surveys.submit(existing, answers, channel)
 	return surveys.submit(None, answers, channel, campaign=campaign, person=person, unit=unit)
+
+
+# ------------------------------------------------------------------ scheduled
+def close_ended() -> int:
+	"""Daily: running campaigns past their end date close (answers are refused from the day after anyway)."""
+	names = frappe.get_all(
+		CAMPAIGN,
+		# (Frappe compares an empty date as 0001-01-01: a campaign without an end must be left out explicitly)
+		filters=[
+			["status", "=", "Running"],
+			["kind", "=", "Campaign"],
+			["ends_on", "is", "set"],
+			["ends_on", "<", today()],
+		],
+		pluck="name",
+	)
+	for name in names:
+		frappe.db.set_value(CAMPAIGN, name, "status", "Closed")
+	return len(names)

@@ -18,6 +18,7 @@ from contextlib import nullcontext
 
 import frappe
 from frappe import _
+from frappe.translate import print_language
 from frappe.utils import add_days, cint, flt, get_datetime, get_url, getdate, now_datetime, nowdate
 
 from property_crm.domain import survey as rules
@@ -590,23 +591,36 @@ def invitation_for(doctype: str, name: str) -> frappe._dict | None:
 
 
 # ------------------------------------------------------------------ e-mail
-def send_email(invitation: str, token: str, email: str | None = None, title: str | None = None) -> bool:
-	"""The invitation's link by e-mail through Frappe's Email Queue (sent by its own scheduler)."""
+def send_email(
+	invitation: str,
+	token: str,
+	email: str | None = None,
+	title: str | None = None,
+	language: str | None = None,
+) -> bool:
+	"""The invitation's link by e-mail through Frappe's Email Queue (sent by its own scheduler), in the
+	resident's language (their file's, else Chinese); the link opens the survey in that language too."""
 	if email is None:
 		person = frappe.db.get_value(INVITATION, invitation, "person")
-		email = frappe.db.get_value("Property Owner", person, "email") if person else None
+		email, language = (
+			frappe.db.get_value("Property Owner", person, ["email", "language"]) if person else (None, None)
+		)
 	if not email or not can_send_email():
 		return False
 	if title is None:
 		campaign = frappe.db.get_value(INVITATION, invitation, "campaign")
 		title = frappe.db.get_value(CAMPAIGN, campaign, "title")
-	link = link_of(token)
+	language = "en" if (language or "").startswith("en") else "zh"
+	link = f"{link_of(token)}?_lang={language}"
+	with print_language(language):
+		subject = _("Survey: {0}").format(title)
+		message = _("Please tell us how we are doing. Answer here (no login needed): {0}").format(
+			f'<a href="{link}">{link}</a>'
+		)
 	frappe.sendmail(
 		recipients=[email],
-		subject=_("Survey: {0}").format(title),
-		message=_("Please tell us how we are doing. Answer here (no login needed): {0}").format(
-			f'<a href="{link}">{link}</a>'
-		),
+		subject=subject,
+		message=message,
 		reference_doctype=INVITATION,
 		reference_name=invitation,
 		delayed=True,

@@ -273,6 +273,7 @@ class TestSurveyRecords(FrappeTestCase):
 		forget_cached_email_accounts()
 		frappe.flags.survey_can_send_email = None
 		estate, unit, resident = make_place()  # the resident has an e-mail address
+		frappe.db.set_value("Property Owner", resident.name, "language", "zh")
 		building = frappe.get_doc("Property Building", unit.building)
 		for number in ("102", "103"):
 			make_unit(building, number, floor=1, occupants=[occupant(make_owner())])
@@ -298,6 +299,17 @@ class TestSurveyRecords(FrappeTestCase):
 			fields=["name", "message"])  # fmt: skip
 		self.assertEqual(len(mail), 1)
 		self.assertIn("/property/s/", mail[0].message)
+		import email
+
+		html = next(
+			part.get_payload(decode=True).decode()
+			for part in email.message_from_string(mail[0].message).walk()
+			if part.get_content_type() == "text/html"
+		)
+		self.assertIn(
+			"请告诉我们", html, "in the resident's language (Chinese unless their file says English)"
+		)
+		self.assertIn("?_lang=zh", html)
 		self.assertEqual(frappe.db.get_value("Survey Campaign", campaign.name, "invitations"), 3)
 		frappe.flags.survey_can_send_email = None
 
@@ -432,6 +444,11 @@ class TestSurveyPortal(FrappeTestCase):
 		campaign.db_set("ends_on", add_days(frappe.utils.nowdate(), -1))
 		with self.assertRaises(frappe.PermissionError):
 			surveys.submit(invitation, answers(GOOD), "Portal")
+		self.assertGreaterEqual(survey_campaigns.close_ended(), 1)
+		self.assertEqual(frappe.db.get_value("Survey Campaign", campaign.name, "status"), "Closed")
+		self.assertEqual(
+			frappe.db.get_value("Survey Campaign", self.campaign.name, "status"), "Running", "no end date"
+		)
 
 	def test_expired_token_refused(self):
 		invitation, token = surveys.invite(self.other_campaign.name, self.resident.name, self.unit.name)
