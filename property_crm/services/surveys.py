@@ -219,6 +219,7 @@ def invite(
 			"sent_on": now,
 		}
 	)
+	doc.flags.from_system = True
 	# Safe: invitations are made by the system (campaign sending, a completed order, staff's campaign).
 	doc.insert(ignore_permissions=True)
 	return doc.name, token
@@ -238,6 +239,28 @@ def invitation_by_token(token: str) -> frappe._dict:
 		refuse(_("This survey link is not valid."))
 	check_usable(row)
 	return row
+
+
+FIXED_INVITATION_FIELDS = ("campaign", "person", "unit", "estate", "building", "token_hash", "uses_left",
+	"valid_from", "valid_until", "respondent_key", "response", "reference_doctype", "reference_name")  # fmt: skip
+
+
+def validate_invitation(doc) -> None:
+	"""Invitations are made by the system (with their token) and keep who, what and the token's state; staff
+	record only the call (outcome, call-back time, notes)."""
+	if doc.is_new():
+		if not doc.flags.from_system:
+			frappe.throw(
+				_("Survey Invitation: invitations are made by sending the campaign's invitations."),
+				title=_("Not allowed"),
+			)
+		return
+	before = doc.get_doc_before_save()
+	if before and any(str(before.get(f) or "") != str(doc.get(f) or "") for f in FIXED_INVITATION_FIELDS):
+		frappe.throw(
+			_("Survey Invitation: only the call's outcome, call-back time and notes can be changed."),
+			title=_("Not allowed"),
+		)
 
 
 def check_usable(row) -> None:
@@ -389,18 +412,31 @@ def as_system():
 
 
 # ------------------------------------------------------------------ the response's own steps
+FIXED_RESPONSE_FIELDS = ("campaign", "template", "channel", "is_anonymous", "submitted_on", "estate", "building",
+	"unit", "person", "invitation", "reference_doctype", "reference_name", "response_key", "overall_score",
+	"response_class", "nps_value", "nps_class", "low_score")  # fmt: skip
+
+
 def validate_response(doc) -> None:
-	"""Scores are computed once, when the response is saved, from its template's questions."""
+	"""Scores are computed once, when the response is saved, from its template's questions. A response is
+	made only by `submit` (portal, link, phone, paper) — never typed in through REST — and never changes."""
 	if not doc.is_new():
 		before = doc.get_doc_before_save()
-		if before and [(a.question_key, a.value) for a in before.answers] != [
-			(a.question_key, a.value) for a in doc.answers
-		]:
+		if before and (
+			[(a.question_key, a.value) for a in before.answers]
+			!= [(a.question_key, a.value) for a in doc.answers]
+			or any(str(before.get(f) or "") != str(doc.get(f) or "") for f in FIXED_RESPONSE_FIELDS)
+		):
 			frappe.throw(_("Answers: a response's answers cannot be changed."), title=_("Not allowed"))
 		return
-	questions = doc.flags.questions or [
-		question_of(q, frappe.local.lang or "zh") for q in question_rows(doc.template)
-	]
+	if not doc.flags.questions:
+		frappe.throw(
+			_(
+				"Survey Response: record answers from the campaign (phone or paper) or the resident's survey page."
+			),
+			title=_("Not allowed"),
+		)
+	questions = doc.flags.questions
 	by_key = {q.key: q for q in questions}
 	answers = {}
 	for row in doc.answers:

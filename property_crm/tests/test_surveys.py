@@ -127,6 +127,34 @@ class TestSurveyRecords(FrappeTestCase):
 			)
 		self.assertTrue(frappe.db.is_unique_key_violation(raised.exception))
 
+	def test_responses_and_invitations_are_not_typed_in_or_altered(self):
+		campaign = make_campaign()
+		estate, unit, resident = make_place()
+		clerk = make_user(["Property Customer Service"], [estate.name])
+		invitation, _token = surveys.invite(campaign.name, resident.name, unit.name)
+		frappe.set_user(clerk)
+		try:
+			with self.assertRaises(frappe.ValidationError):
+				frappe.get_doc({"doctype": "Survey Response", "campaign": campaign.name, "person": resident.name,
+					"answers": [{"question_key": "overall", "value": "5"}]}).insert()  # fmt: skip
+			with self.assertRaises(frappe.ValidationError):
+				frappe.get_doc({"doctype": "Survey Invitation", "campaign": campaign.name, "person": resident.name,
+					"token_hash": "0" * 64}).insert()  # fmt: skip
+			doc = frappe.get_doc("Survey Invitation", invitation)
+			doc.uses_left = 5
+			with self.assertRaises(frappe.ValidationError):
+				doc.save()
+			doc.reload()
+			doc.call_notes = "下午再打"
+			doc.save()
+		finally:
+			frappe.set_user("Administrator")
+		name = surveys.submit(invitation, answers(GOOD), "Portal")
+		response = frappe.get_doc("Survey Response", name)
+		response.overall_score = 10
+		with self.assertRaises(frappe.ValidationError):
+			response.save()
+
 	def test_one_answer_per_household(self):
 		campaign = make_campaign(one_per="Household")
 		_estate, unit, first = make_place()

@@ -1,12 +1,15 @@
 import frappe
 from frappe.model.document import Document
 
+from property_crm.services import surveys
+
 
 class SurveyInvitation(Document):
 	# begin: auto-generated types
 	# end: auto-generated types
 
-	pass
+	def validate(self):
+		surveys.validate_invitation(self)
 
 
 def on_doctype_update():
