@@ -608,9 +608,11 @@ def invite_after_service(template, doctype, name, person, unit) -> str | None:
 	template = latest_version(template)
 	if not template:
 		return None
-	if frappe.db.exists(INVITATION, {"reference_doctype": doctype, "reference_name": name}):
-		return None
 	campaign = post_service_campaign(template)
+	if frappe.db.exists(
+		INVITATION, {"campaign": campaign, "reference_doctype": doctype, "reference_name": name}
+	):
+		return None
 	invitation, token = invite(campaign, person, unit, "Portal", reference=(doctype, name))
 	send_email(invitation, token)
 	return invitation
@@ -623,6 +625,7 @@ def invitation_for(doctype: str, name: str) -> frappe._dict | None:
 		{"reference_doctype": doctype, "reference_name": name},
 		["name", "person", "status", "uses_left"],
 		as_dict=True,
+		order_by="creation desc",
 	)
 
 

@@ -263,6 +263,29 @@ class TestSurveyRecords(FrappeTestCase):
 		self.assertEqual(frappe.db.get_value("Survey Campaign", campaign, ["kind", "status"]),
 			("Post-service", "Running"))  # fmt: skip
 
+	def test_resolved_named_complaint_invites_its_complainant_anonymous_one_nobody(self):
+		from property_crm.tests.factories import make_complaint
+
+		template = make_template(
+			[{"question_key": "q1", "text_zh": "处理满意吗？", "question_type": "Rating 1-5", "required": 1}]
+		)
+		frappe.db.set_value("Complaint Category", "Service Attitude", "survey_template", template.name)
+		estate, unit, resident = make_place()
+		make_user(["Property Customer Service"], [estate.name])
+		for anonymous in (0, 1):
+			doc = act(make_complaint(unit, resident, is_anonymous=anonymous), "Investigate")
+			doc = frappe.get_doc("Complaint", doc.name)
+			doc.update({"root_cause": "Staff Conduct", "resolution": "已向住户道歉并培训保安"})
+			doc.save()
+			act(doc, "Resolve")
+			invitation = surveys.invitation_for("Complaint", doc.name)
+			if anonymous:
+				self.assertIsNone(invitation, "an anonymous complainant is known only to the identity record")
+			else:
+				self.assertEqual(invitation.person, resident.name)
+				name = surveys.submit(invitation.name, answers({"q1": "2"}), "Portal")
+				self.assertEqual(frappe.db.get_value("Survey Response", name, "category"), "Service Attitude")
+
 	def test_phone_call_outcomes(self):
 		campaign = make_campaign(channel_phone=1)
 		_estate, unit, resident = make_place()
