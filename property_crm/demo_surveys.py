@@ -1,8 +1,9 @@
 """The demo's surveys step: the three templates (`domain.demo_surveys`), linked to every service and
 complaint category that has no survey yet; a yearly survey for each of the demo's two years (last year's
 anonymous and closed, this year's named and running — the portal demo residents still have theirs to
-answer), one invitation per household; a stream of after-repair surveys for a share of the completed
-orders of the two years; follow-up visits for the named low answers (the older ones done). Everything is
+answer), one invitation per household; streams of after-repair and after-complaint surveys for a share of
+the completed orders and resolved named complaints of the two years (some invited people never answer);
+follow-up visits for the named low answers (the older ones done). Everything is
 bulk-inserted with its scores computed by `domain.survey`, as saving a response would. A second run adds
 nothing (marked by a default)."""
 
@@ -38,7 +39,13 @@ VISIT_FIELDS = [*BASE, "naming_series", "reference_doctype", "reference_name", "
 CHANNELS = (("Portal", 0.4), ("E-mail", 0.3), ("Phone", 0.25), ("Paper", 0.05))
 
 
-def seed_surveys(rng: random.Random, progress, annual_rate: float = 0.35, repair_rate: float = 0.3) -> dict:
+def seed_surveys(
+	rng: random.Random,
+	progress,
+	annual_rate: float = 0.35,
+	repair_rate: float = 0.3,
+	invited_rate: float = 0.6,
+) -> dict:
 	if frappe.db.get_default(SURVEYS_DONE):
 		progress(f"surveys: kept as they are ({frappe.db.count('Survey Response'):,} responses)")
 		return {}
@@ -68,12 +75,25 @@ def seed_surveys(rng: random.Random, progress, annual_rate: float = 0.35, repair
 					demo.mood_of(rng)), when, row, anonymous=bool(anonymous))  # fmt: skip
 	repair_campaign = surveys.post_service_campaign(templates[demo.AFTER_REPAIR])
 	orders = completed_orders(now - timedelta(days=730))
-	for order in demo.sample(rng, orders, repair_rate):
-		when = min(order.completed_on + timedelta(hours=rng.randint(2, 72)), now)
+	for order in demo.sample(rng, orders, repair_rate / invited_rate):  # invited; some answer
 		order.reference = ("Service Order", order.name)
-		writer.invitation(repair_campaign, order, order.completed_on, answered=True)
-		writer.response(repair_campaign, demo.AFTER_REPAIR, templates[demo.AFTER_REPAIR],
-			demo.repair_answers(rng, order.rating or None), when, order)  # fmt: skip
+		answered = rng.random() < invited_rate
+		writer.invitation(repair_campaign, order, order.completed_on, answered=answered)
+		if answered:
+			when = min(order.completed_on + timedelta(hours=rng.randint(2, 72)), now)
+			writer.response(repair_campaign, demo.AFTER_REPAIR, templates[demo.AFTER_REPAIR],
+				demo.repair_answers(rng, order.rating or None), when, order)  # fmt: skip
+	complaint_campaign = surveys.post_service_campaign(templates[demo.AFTER_COMPLAINT])
+	for complaint in demo.sample(
+		rng, resolved_complaints(now - timedelta(days=730)), repair_rate / invited_rate
+	):
+		complaint.reference = ("Complaint", complaint.name)
+		answered = rng.random() < invited_rate
+		writer.invitation(complaint_campaign, complaint, complaint.resolved_on, answered=answered)
+		if answered:
+			when = min(complaint.resolved_on + timedelta(hours=rng.randint(2, 96)), now)
+			writer.response(complaint_campaign, demo.AFTER_COMPLAINT, templates[demo.AFTER_COMPLAINT],
+				demo.complaint_answers(rng), when, complaint)  # fmt: skip
 	writer.flush(final=True)
 	for campaign in frappe.get_all("Survey Campaign", pluck="name"):
 		surveys.refresh_counts(campaign)
@@ -81,7 +101,7 @@ def seed_surveys(rng: random.Random, progress, annual_rate: float = 0.35, repair
 	frappe.db.commit()
 	figures = {"responses": writer.responses, "invitations": writer.invitations, "follow_ups": writer.visits}
 	progress(
-		f"surveys: 3 templates, 2 yearly campaigns and the after-repair stream — {writer.invitations:,} "
+		f"surveys: 3 templates, 2 yearly campaigns, after-repair and after-complaint streams — {writer.invitations:,} "
 		f"invitations, {writer.responses:,} responses, {writer.visits:,} follow-up visits in "
 		f"{time.monotonic() - started:.0f} s"
 	)
@@ -143,6 +163,19 @@ def household_rows() -> list:
 def portal_people() -> set[str]:
 	"""The demo's portal residents: their yearly survey is left for them to answer on the portal."""
 	return set(frappe.get_all("Property Owner", filters={"user": ("is", "set")}, pluck="name"))
+
+
+def resolved_complaints(since) -> list:
+	"""Named complaints resolved in the period (an anonymous complainant is never invited)."""
+	return frappe.db.sql(
+		"""select c.name, c.complainant as person, c.unit, c.estate, c.building, c.resolved_on,
+			c.complaint_category as category, p.full_name, p.mobile
+		from `tabComplaint` c join `tabProperty Owner` p on p.name = c.complainant
+		where c.is_anonymous = 0 and c.resolved_on >= %s and c.status in ('Resolved', 'Closed')
+		order by c.resolved_on""",
+		since,
+		as_dict=True,
+	)
 
 
 def completed_orders(since) -> list:
