@@ -35,7 +35,8 @@ out = {{
 	"counts": {{d: frappe.db.count(d) for d in ["Property Estate", "Property Building", "Property Unit",
 		"Property Owner", "Service Order", "Return Visit", "ToDo", "Sales Invoice", "User", "User Permission",
 		"Service Category", "Assignment Rule", "Item", "Customer", "Comment", "Version", "Complaint",
-		"Complaint Identity"]}},
+		"Complaint Identity", "Property Fee Schedule", "Property Fee Charge", "Property Notice", "Property Event",
+		"Survey Campaign", "Survey Response"]}},
 	"complaint_states": dict(frappe.db.sql("select status, count(*) from `tabComplaint` group by status")),
 	"anonymous": frappe.db.count("Complaint", {{"is_anonymous": 1, "complainant_name": "匿名"}}),
 	"anonymous_leaks": frappe.db.sql("select count(*) from `tabComplaint` c left join `tabComplaint Identity` i "
@@ -121,6 +122,11 @@ class TestDemoCompany(FrappeTestCase):
 			"700",
 			"--complaints",
 			"60",
+			# ERPNext makes and submits every bill and payment: a small sample keeps the test quick
+			"--fee-units",
+			"3",
+			"--fee-months",
+			"3",
 			"--password",
 			PASSWORD,
 		)
@@ -173,6 +179,10 @@ class TestDemoCompany(FrappeTestCase):
 
 		# complaints in every state; anonymous ones name nobody, their identity has the complaint's name
 		self.assertEqual(first["counts"]["Complaint"], 60)
+		# fees, care and surveys join the demo
+		for doctype in ("Property Fee Schedule", "Property Fee Charge", "Property Notice", "Property Event",
+			"Survey Campaign", "Survey Response"):  # fmt: skip
+			self.assertGreater(first["counts"][doctype], 0, doctype)
 		self.assertEqual(set(first["complaint_states"]), set(COMPLAINT_STATES), "complaints in every state")
 		self.assertGreater(first["anonymous"], 0)
 		self.assertEqual(first["counts"]["Complaint Identity"], first["anonymous"])
