@@ -92,6 +92,31 @@ def time_report(site: str, runs: int) -> dict[str, float]:
 	return {group: statistics.median(values) for group, values in times.items()}
 
 
+def time_portal(site: str, runs: int, user: str, password: str) -> None:
+	"""The resident's survey pages against ERPNext's own portal list (/issues/list) for the same user."""
+	resident = frappe.db.get_value("Property Owner", {"user": user}, "name")
+	invitation = frappe.db.get_value(
+		"Survey Invitation", {"person": resident}, "name", order_by="creation desc"
+	)
+	if not invitation:
+		print(f"\nportal: {user} has no survey invitation; not measured")
+		return
+	timer = Timer(site, user, password)
+	pages = {"my surveys": "/property/surveys", "a survey's page": f"/property/surveys/{invitation}",
+		"ERPNext /issues/list": "/issues/list"}  # fmt: skip
+	times: dict[str, list[float]] = {label: [] for label in pages}
+	for path in pages.values():
+		timer.timed_ms("get", path)
+	for _ in range(runs):
+		for label, path in pages.items():
+			times[label].append(timer.timed_ms("get", path))
+	medians = {label: statistics.median(values) for label, values in times.items()}
+	erpnext = medians.pop("ERPNext /issues/list")
+	print(f"\nportal ({user}), medians of {runs} runs; ERPNext's /issues/list {erpnext:.1f} ms")
+	for label, ms in medians.items():
+		print(f"  {label:18} {ms:8.1f} ms  ratio {ms / erpnext:.2f}")
+
+
 def time_sending(site: str) -> None:
 	from property_crm.services import survey_campaigns
 
@@ -143,6 +168,10 @@ def main():
 	parser.add_argument("--runs", type=int, default=21)
 	parser.add_argument("--seed", action="store_true")
 	parser.add_argument("--no-sending", action="store_true")
+	parser.add_argument(
+		"--resident", default="a01.tenant@example.com", help="a portal login with an invitation"
+	)
+	parser.add_argument("--password", default="Demo-2026!")
 	args = parser.parse_args()
 	frappe.init(site=args.site, sites_path=".")
 	frappe.connect()
@@ -160,6 +189,7 @@ def main():
 	print(f"\nSatisfaction Summary over 24 months, medians of {args.runs} runs (goal ≤ 1000 ms)")
 	for group, ms in medians.items():
 		print(f"  by {group:12} {ms:8.1f} ms")
+	time_portal(args.site, args.runs, args.resident, args.password)
 	if not args.no_sending:
 		time_sending(args.site)
 	frappe.destroy()
