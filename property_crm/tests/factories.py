@@ -261,3 +261,34 @@ def forget_cached_email_accounts() -> None:
 	for name in ("outgoing_email_account", "incoming_email_account"):
 		if hasattr(frappe.local, name):
 			delattr(frappe.local, name)
+
+
+def page_queries(path: str) -> int:
+	"""How many queries a portal page makes, rendered in-process as the current user (after one rendering
+	that warms Frappe's caches: meta, translations, website settings). `path` may carry a query string."""
+	from urllib.parse import parse_qsl
+
+	from frappe.utils import set_request
+	from frappe.website.serve import get_response_content
+
+	path, _sep, query = path.partition("?")
+
+	def render():
+		set_request(method="GET", path=path, query_string=query)
+		frappe.local.form_dict = frappe._dict(parse_qsl(query))
+		return get_response_content(path)
+
+	render()
+	queries = []
+	original = frappe.db.sql
+
+	def counting(*args, **kwargs):
+		queries.append(args[0] if args else kwargs.get("query"))
+		return original(*args, **kwargs)
+
+	frappe.db.sql = counting
+	try:
+		render()
+	finally:
+		frappe.db.sql = original
+	return len(queries)

@@ -15,6 +15,7 @@ from property_crm.tests.factories import (
 	make_unit,
 	make_user,
 	occupant,
+	page_queries,
 	portal_login,
 	unique,
 )
@@ -173,23 +174,7 @@ class TestCarePortal(FrappeTestCase):
 		from frappe.utils import set_request
 		from frappe.website.serve import get_response_content
 
-		def count(path):
-			queries = []
-			original = frappe.db.sql
-
-			def counting(*a, **kw):
-				queries.append(a[0] if a else kw.get("query"))
-				return original(*a, **kw)
-
-			set_request(method="GET", path=path)
-			get_response_content(path)
-			frappe.db.sql = counting
-			try:
-				set_request(method="GET", path=path)
-				get_response_content(path)
-			finally:
-				frappe.db.sql = original
-			return len(queries)
+		count = page_queries
 
 		user = self.users[self.neighbour.name]
 		paths = ("/property/notices", "/property/events")

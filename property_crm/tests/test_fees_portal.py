@@ -13,6 +13,7 @@ from property_crm.tests.factories import (
 	make_estate,
 	make_unit,
 	occupant,
+	page_queries,
 	portal_login,
 )
 from property_crm.tests.fee_factories import invoices_of, make_resident, make_run, make_schedule, pay
@@ -87,22 +88,7 @@ class TestPortalBills(FrappeTestCase):
 		self.assertIn('href="/property/bills"', html)
 
 	def test_query_count_does_not_grow_with_the_number_of_bills(self):
-		def count(path: str) -> int:
-			queries, original = [], frappe.db.sql
-
-			def counting(*args, **kwargs):
-				queries.append(1)
-				return original(*args, **kwargs)
-
-			set_request(method="GET", path=path)
-			get_response_content(path)
-			frappe.db.sql = counting
-			try:
-				set_request(method="GET", path=path)
-				get_response_content(path)
-			finally:
-				frappe.db.sql = original
-			return len(queries)
+		count = page_queries
 
 		user = self.users["new_tenant"]
 		bill = self.by_customer[self.new_tenant.customer][0]

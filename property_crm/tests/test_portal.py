@@ -14,6 +14,7 @@ from property_crm.tests.factories import (
 	make_order,
 	make_place,
 	make_user,
+	page_queries,
 	portal_login,
 	unique,
 )
@@ -182,22 +183,7 @@ class TestPortalQueryCount(FrappeTestCase):
 	"""The portal pages make the same number of queries with 10 or 1,000 orders (no N+1)."""
 
 	def count_queries(self, path: str) -> int:
-		queries = []
-		original = frappe.db.sql
-
-		def counting(*args, **kwargs):
-			queries.append(args[0] if args else kwargs.get("query"))
-			return original(*args, **kwargs)
-
-		set_request(method="GET", path=path)
-		get_response_content(path)  # warm caches (meta, translations, website settings)
-		frappe.db.sql = counting
-		try:
-			set_request(method="GET", path=path)
-			get_response_content(path)
-		finally:
-			frappe.db.sql = original
-		return len(queries)
+		return page_queries(path)
 
 	def seed(self, unit, category, count):
 		now = frappe.utils.now_datetime()

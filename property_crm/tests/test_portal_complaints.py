@@ -32,6 +32,7 @@ from property_crm.tests.factories import (
 	make_unit,
 	make_user,
 	occupant,
+	page_queries,
 	portal_login,
 	unique,
 )
@@ -409,27 +410,7 @@ class TestComplaintPagesQueryCount(FrappeTestCase):
 	"""The complaints pages make the same number of queries with 5 or 200 complaints (no N+1)."""
 
 	def count_queries(self, path: str) -> int:
-		queries = []
-		original = frappe.db.sql
-
-		def counting(*args, **kwargs):
-			queries.append(args[0] if args else kwargs.get("query"))
-			return original(*args, **kwargs)
-
-		path, _, query = path.partition("?")
-
-		def render():
-			set_request(method="GET", path=path, query_string=query)
-			frappe.local.form_dict = frappe._dict(parse_qsl(query))
-			return get_response_content(path)
-
-		self.assertIn("pcrm", render())  # a portal page; also warms caches (meta, translations)
-		frappe.db.sql = counting
-		try:
-			render()
-		finally:
-			frappe.db.sql = original
-		return len(queries)
+		return page_queries(path)
 
 	def seed(self, unit, complainant, count: int) -> None:
 		now = frappe.utils.now_datetime()

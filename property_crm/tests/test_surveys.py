@@ -23,6 +23,7 @@ from property_crm.tests.factories import (
 	make_unit,
 	make_user,
 	occupant,
+	page_queries,
 	portal_login,
 	unique,
 )
@@ -586,23 +587,7 @@ class TestSurveyPortal(FrappeTestCase):
 		self.assertEqual(sum(row.get("anonymous_low") or 0 for row in data), 1)
 
 	def test_query_count_is_constant(self):
-		def count(path):
-			queries = []
-			original = frappe.db.sql
-
-			def counting(*args, **kwargs):
-				queries.append(args[0] if args else kwargs.get("query"))
-				return original(*args, **kwargs)
-
-			set_request(method="GET", path=path)
-			get_response_content(path)
-			frappe.db.sql = counting
-			try:
-				set_request(method="GET", path=path)
-				get_response_content(path)
-			finally:
-				frappe.db.sql = original
-			return len(queries)
+		count = page_queries
 
 		frappe.set_user(self.user)
 		try:
