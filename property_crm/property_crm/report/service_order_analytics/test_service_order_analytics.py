@@ -101,4 +101,5 @@ class TestServiceOrderAnalytics(FrappeTestCase):
 			groups = {r["group"] for r in execute({"group_by": "Estate"})[1]}
 		finally:
 			frappe.set_user("Administrator")
-		self.assertEqual(groups, {self.estate.name})
+		# e-mailed requests nobody has placed yet have no estate: every clerk sees them, to place them
+		self.assertEqual(groups - {"Not set"}, {self.estate.name})
