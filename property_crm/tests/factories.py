@@ -292,3 +292,14 @@ def page_queries(path: str) -> int:
 	finally:
 		frappe.db.sql = original
 	return len(queries)
+
+
+def without_committed_outgoing_account() -> None:
+	"""Tests that need a site with no outgoing e-mail account of ours start from one: the account that
+	`make_outgoing_email_account` makes is meant to live inside a test's transaction, but a commit elsewhere
+	(a class set-up flushing what came before) can leave it on the site."""
+	name = "Property CRM Test Outgoing"
+	if frappe.db.exists("Email Account", name):
+		frappe.db.delete("Email Account", {"name": name})
+		frappe.db.commit()
+	forget_cached_email_accounts()

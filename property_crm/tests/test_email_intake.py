@@ -24,6 +24,7 @@ from property_crm.tests.factories import (
 	make_user,
 	occupant,
 	unique,
+	without_committed_outgoing_account,
 )
 
 CS = "Property Customer Service"
@@ -85,6 +86,11 @@ def info_comments(order: str) -> str:
 
 
 class EmailIntakeTestCase(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		without_committed_outgoing_account()  # a sent notification would thread and commit here
+
 	def setUp(self):
 		clear_doctype_map("Assignment Rule", "Service Order")
 		self.inbox = inbox()

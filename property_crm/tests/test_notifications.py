@@ -22,6 +22,7 @@ from property_crm.tests.factories import (
 	make_user,
 	portal_login,
 	valid_mobile,
+	without_committed_outgoing_account,
 )
 
 CS, TE = "Property Customer Service", "Property Technician"
@@ -200,6 +201,7 @@ class TestNoSetupAdviceToTheWrongPeople(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
+		without_committed_outgoing_account()
 		frappe.set_user("Administrator")
 		cls.estate, cls.unit, cls.resident = make_place()
 		cls.resident_user = portal_login(cls.resident)
