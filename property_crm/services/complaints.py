@@ -21,6 +21,7 @@ from frappe.utils import get_datetime, now_datetime
 from property_crm.domain import complaint as rules
 from property_crm.domain.service import is_repeat
 from property_crm.services import orders
+from property_crm.services.residents import check_occupant
 
 DOCTYPE = "Complaint"
 IDENTITY = "Complaint Identity"
@@ -86,7 +87,9 @@ def keep_anonymous(doc) -> None:
 	for field in rules.IDENTITY_FIELDS:
 		doc.set(field, None)
 	doc.complainant_name = rules.ANONYMOUS
-	if doc.building and not rules.keeps_building(frappe.db.count("Property Unit", {"building": doc.building})):
+	if doc.building and not rules.keeps_building(
+		frappe.db.count("Property Unit", {"building": doc.building})
+	):
 		doc.building = None
 
 
@@ -117,18 +120,7 @@ def fill_complainant(doc, identity: dict) -> None:
 
 def validate_complainant_lives_there(doc, identity: dict) -> None:
 	source = identity if doc.flags.identity is not None else doc
-	person, unit = source.get("complainant"), source.get("unit")
-	if (
-		person
-		and unit
-		and not frappe.db.exists(
-			"Property Unit Occupant", {"parent": unit, "parenttype": "Property Unit", "resident": person}
-		)
-	):
-		frappe.throw(
-			_("Complainant: {0} is not an occupant of unit {1}.").format(person, unit),
-			title=_("Please correct this value"),
-		)
+	check_occupant(source.get("complainant"), source.get("unit"), "Complainant")
 
 
 def set_defaults_from_category(doc) -> None:

@@ -15,6 +15,7 @@ from frappe.utils import add_days, cint, now_datetime, today
 
 from property_crm.domain import survey as rules
 from property_crm.services import surveys
+from property_crm.services.residents import check_occupant
 
 CAMPAIGN, INVITATION = surveys.CAMPAIGN, surveys.INVITATION
 INVITATION_FIELDS = ["name", "creation", "modified", "owner", "modified_by", "docstatus", "campaign", "person",
@@ -379,17 +380,7 @@ def record_answers(
 		return name
 	doc = frappe.get_doc(CAMPAIGN, campaign)
 	doc.check_permission("read")
-	if (
-		person
-		and unit
-		and not frappe.db.exists(
-			"Property Unit Occupant", {"parent": unit, "parenttype": "Property Unit", "resident": person}
-		)
-	):
-		frappe.throw(
-			_("Resident: {0} is not an occupant of unit {1}.").format(person, unit),
-			title=_("Please correct this value"),
-		)
+	check_occupant(person, unit, "Resident")
 	if person and not doc.anonymous:
 		# a named paper form uses the person's invitation when there is one (one answer per person)
 		key = rules.respondent_key(person, unit, doc.one_per == "Household")

@@ -8,6 +8,7 @@ from frappe.utils import flt, get_datetime, now_datetime
 
 from property_crm.domain.service import REPEAT_WINDOW_DAYS, is_repeat
 from property_crm.services import intake, orders
+from property_crm.services.residents import check_occupant
 
 
 class ServiceOrder(Document):
@@ -106,18 +107,7 @@ class ServiceOrder(Document):
 		self.estate, self.building = frappe.db.get_value("Property Unit", self.unit, ["estate", "building"])
 
 	def validate_requester_lives_there(self):
-		if (
-			self.requester
-			and self.unit
-			and not frappe.db.exists(
-				"Property Unit Occupant",
-				{"parent": self.unit, "parenttype": "Property Unit", "resident": self.requester},
-			)
-		):
-			frappe.throw(
-				_("Requester: {0} is not an occupant of unit {1}.").format(self.requester, self.unit),
-				title=_("Please correct this value"),
-			)
+		check_occupant(self.requester, self.unit, "Requester")
 
 	def set_defaults_from_category(self):
 		if self.is_new():
