@@ -656,19 +656,27 @@ def send_email(
 		message = _("Please tell us how we are doing. Answer here (no login needed): {0}").format(
 			f'<a href="{link}">{link}</a>'
 		)
-	frappe.sendmail(
-		recipients=[email],
-		subject=subject,
-		message=message,
-		reference_doctype=INVITATION,
-		reference_name=invitation,
-		delayed=True,
-	)
+	try:
+		frappe.sendmail(
+			recipients=[email],
+			subject=subject,
+			message=message,
+			reference_doctype=INVITATION,
+			reference_name=invitation,
+			delayed=True,
+		)
+	except frappe.OutgoingEmailError:
+		# An invitation is never worth failing the resolution or completion that made it: the link is
+		# on the resident's portal page anyway.
+		frappe.log_error(_("Survey invitation not e-mailed"), reference_doctype=INVITATION,
+			reference_name=invitation)  # fmt: skip
+		return False
 	return True
 
 
 def can_send_email() -> bool:
-	"""An outgoing Email Account exists (without one Frappe refuses to queue mail; the portal still works)."""
-	if frappe.flags.survey_can_send_email is None:
-		frappe.flags.survey_can_send_email = bool(frappe.db.exists("Email Account", {"enable_outgoing": 1}))
-	return frappe.flags.survey_can_send_email
+	"""Frappe has an outgoing Email Account to send an invitation with (without one it refuses to queue
+	mail; the portal and the call list still work). Frappe's own lookup, cached as Frappe caches it."""
+	from frappe.email.doctype.email_account.email_account import EmailAccount
+
+	return bool(EmailAccount.find_outgoing(match_by_doctype=INVITATION))

@@ -323,7 +323,6 @@ class TestSurveyRecords(FrappeTestCase):
 
 		make_outgoing_email_account()
 		forget_cached_email_accounts()
-		frappe.flags.survey_can_send_email = None
 		estate, unit, resident = make_place()  # the resident has an e-mail address
 		frappe.db.set_value("Property Owner", resident.name, "language", "zh")
 		building = frappe.get_doc("Property Building", unit.building)
@@ -363,7 +362,6 @@ class TestSurveyRecords(FrappeTestCase):
 		)
 		self.assertIn("?_lang=zh", html)
 		self.assertEqual(frappe.db.get_value("Survey Campaign", campaign.name, "invitations"), 3)
-		frappe.flags.survey_can_send_email = None
 
 	def test_progress_by_place(self):
 		campaign = make_campaign()
