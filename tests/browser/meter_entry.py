@@ -69,6 +69,12 @@ def setup(args) -> None:
 	frappe.destroy()
 
 
+def close_message(page) -> None:
+	"""Close the message on top (Escape would close the sheet under it as well)."""
+	page.locator(".modal.show:has(.msgprint) .btn-modal-close").last.click()
+	page.wait_for_timeout(600)
+
+
 def run(args) -> None:
 	from desk_check import CHROMIUM_ARGS, login
 	from playwright.sync_api import sync_playwright
@@ -87,6 +93,7 @@ def run(args) -> None:
 		).first.click()
 		desk.wait_for_selector(f"{sheet} .pcrm-current", timeout=30_000)
 		# the month: March (the dialog opens on the current month); set as the date picker would
+		desk.wait_for_function("() => window.cur_dialog && cur_dialog.display", timeout=30_000)
 		desk.evaluate(f"() => cur_dialog.set_value('period', '{MONTH}')")
 		desk.wait_for_function(
 			"() => document.querySelector('.modal.show .modal-title').innerText.includes('2026-03')",
@@ -116,8 +123,7 @@ def run(args) -> None:
 		seen["refused"] = desk.locator(".msgprint").last.inner_text()
 		seen["rows_marked"] = desk.locator(f"{sheet} tr.pcrm-fault").count()
 		desk.screenshot(path=str(out / "3-refused.png"))
-		desk.keyboard.press("Escape")
-		desk.wait_for_timeout(500)
+		close_message(desk)
 		# the third unit had a new meter: tick the meter change, the old meter's last reading 142
 		third = desk.locator(f"{sheet} tbody tr").nth(2)
 		third.locator(".pcrm-change").check()
@@ -126,13 +132,14 @@ def run(args) -> None:
 			desk.get_by_role("button", name="Save All")
 		).first.click()
 		desk.wait_for_selector(
-			".msgprint:has-text('抄表读数已保存'), .msgprint:has-text('Meter readings saved')", timeout=30_000
+			".modal.show .modal-title:has-text('抄表读数已保存'), .modal.show .modal-title:has-text('Meter readings saved')",
+			timeout=30_000,
 		)
 		seen["saved"] = desk.locator(".msgprint").last.inner_text()
 		desk.wait_for_timeout(800)
 		desk.screenshot(path=str(out / "4-saved.png"))
-		desk.keyboard.press("Escape")
-		desk.wait_for_timeout(1500)
+		close_message(desk)
+		desk.wait_for_timeout(1000)
 		seen["entered_pills"] = desk.locator(f"{sheet} .indicator-pill").count()
 		desk.screenshot(path=str(out / "5-sheet-after-save.png"))
 		# the list's button opens the same screen, asking for the building first

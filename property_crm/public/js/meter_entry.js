@@ -100,6 +100,9 @@ frappe.provide("property_crm.meter_entry");
 			primary_action: () => save(),
 		});
 		const $sheet = dialog.fields_dict.sheet.$wrapper;
+		// the clipboard's first unit, not the building field, once the dialog is shown and the sheet is in
+		const focus_first = () => dialog.display && $sheet.find(".pcrm-current").first().trigger("focus");
+		dialog.on_page_show = focus_first;
 
 		function key() {
 			const v = dialog.get_values(true);
@@ -120,7 +123,7 @@ frappe.provide("property_crm.meter_entry");
 						$sheet.html(table_html(sheet));
 						dialog.set_title(__("Meter Readings") + " · " + v.building + " · " + __(v.meter_type) + " · " + sheet.period.slice(0, 7));
 						$sheet.find("tbody tr").each((_, tr) => refresh_row($(tr)));
-						$sheet.find(".pcrm-current").first().trigger("focus");
+						focus_first();
 					});
 			};
 			if (dirty) {
