@@ -26,7 +26,7 @@ Decisions (where a property company's accountant would expect them):
 """
 
 import calendar
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
@@ -315,6 +315,27 @@ def late_fee(
 		if amount > cap:
 			return LateFee(cap, days, True)
 	return LateFee(amount, days, False)
+
+
+def split(amount, weights: Sequence) -> list[Decimal]:
+	"""`amount` (to the fen) over lines in proportion to `weights` (e.g. each unit's part of a bill), by
+	largest remainder: the parts add up to the amount exactly and each is within a fen of its exact share.
+	Weights that are all zero share alike."""
+	amount = money(amount)
+	weights = [max(_dec(w), ZERO) for w in weights]
+	if not weights:
+		return []
+	total = sum(weights, ZERO)
+	if total == 0:
+		weights, total = [Decimal(1)] * len(weights), Decimal(len(weights))
+	cents = int(amount / CENT)
+	exact = [Decimal(cents) * w / total for w in weights]
+	parts = [int(e) for e in exact]  # toward zero; the remainder's fen go to the largest fractions
+	order = sorted(range(len(exact)), key=lambda i: (-(abs(exact[i] - parts[i])), i))
+	step = 1 if cents >= 0 else -1
+	for i in order[: abs(cents - sum(parts))]:
+		parts[i] += step
+	return [Decimal(p) * CENT for p in parts]
 
 
 # ------------------------------------------------------------------ arrears

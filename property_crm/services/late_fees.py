@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import frappe
 from frappe import _
-from frappe.query_builder.functions import Sum
+from frappe.query_builder.functions import Max, Min, Sum
 from frappe.utils import add_days, flt, getdate, now_datetime, today
 
 from property_crm.domain import fees
@@ -182,18 +182,7 @@ def bill_late_fee(doc) -> str:
 			"due_date": add_days(posting, context["due_days"].get(doc.estate, 15)),
 			"property_estate": doc.estate,
 			"property_late_fee_of": doc.sales_invoice,
-			"items": [
-				{
-					"item_code": LATE_FEE,
-					"item_name": item.item_name,
-					"description": f"{item.item_name} {doc.sales_invoice} ({doc.accrued_days})",
-					"uom": item.stock_uom,
-					"qty": 1,
-					"rate": doc.accrued_amount,
-					"income_account": context["default_income_account"],
-					"cost_center": context["cost_center"],
-				}
-			],
+			"items": late_fee_lines(doc, item, context),
 		}
 	)
 	invoice.flags.ignore_permissions = True  # Safe: the scheduler bills a late fee it computed
@@ -204,6 +193,43 @@ def bill_late_fee(doc) -> str:
 		"Info", _("Late fee of {0} billed on invoice {1}.").format(doc.accrued_amount, invoice.name)
 	)
 	return invoice.name
+
+
+def late_fee_lines(doc, item, context) -> list[dict]:
+	"""A line per unit of the bill, with the unit's part of the late fee (by its part of the bill) and the
+	bill's period on it, so that the late fee counts in each unit's arrears, ageing and household bills."""
+	line = frappe.qb.DocType("Sales Invoice Item")
+	units = (
+		frappe.qb.from_(line)
+		.select(line.property_unit, Sum(line.base_net_amount), Min(line.property_period),
+			Min(line.property_period_from), Max(line.property_period_to))
+		.where((line.parent == doc.sales_invoice) & (line.parenttype == "Sales Invoice"))
+		.groupby(line.property_unit)
+		.orderby(line.property_unit)
+		.run()
+	)  # fmt: skip
+	units = [row for row in units if row[0]] or [(None, 1, None, None, None)]
+	parts = fees.split(doc.accrued_amount, [row[1] for row in units])
+	return [
+		{
+			"item_code": LATE_FEE,
+			"item_name": item.item_name,
+			"description": " ".join(
+				filter(None, (item.item_name, unit, f"{doc.sales_invoice} ({doc.accrued_days})"))
+			),
+			"uom": item.stock_uom,
+			"qty": 1,
+			"rate": float(part),
+			"income_account": context["default_income_account"],
+			"cost_center": context["cost_center"],
+			"property_unit": unit,
+			"property_period": period,
+			"property_period_from": start,
+			"property_period_to": end,
+		}
+		for (unit, _amount, period, start, end), part in zip(units, parts, strict=True)
+		if part > 0
+	]
 
 
 # ------------------------------------------------------------------ waivers
@@ -298,12 +324,24 @@ def _credit(invoice: str) -> str | None:
 		}
 	)
 	credit.set("payment_schedule", [])
-	for row in credit.items:
-		row.qty = -abs(row.qty)
-		row.rate = outstanding / abs(row.qty) if len(credit.items) == 1 else row.rate
+	# what is unpaid, over the lines (units) as they were billed
+	parts = fees.split(outstanding, [flt(row.qty) * flt(row.rate) for row in credit.items])
+	for row, part, billed in zip(credit.items, parts, source.items, strict=True):
+		row.sales_invoice_item = billed.name  # the line it returns, as ERPNext's own returns name it
+		row.qty = -abs(row.qty or 1)
+		row.rate = float(part) / abs(row.qty)
+		# the rate as it stands, not rebuilt from a price list rate and margin ERPNext put on the line
+		row.price_list_rate, row.margin_type, row.margin_rate_or_amount = row.rate, "", 0
+		row.discount_percentage = row.discount_amount = 0
+	credit.set("items", [row for row in credit.items if row.rate])
+	# ERPNext compares the return's total with what is outstanding before it adds the lines up again: not the
+	# copied total of the whole late fee (else it keeps the credit on the credit note itself)
+	credit.grand_total = credit.rounded_total = credit.base_grand_total = (
+		credit.base_rounded_total
+	) = -outstanding
 	credit.flags.ignore_permissions = True  # Safe: a property manager approved this waiver just now
+	credit.docstatus = 1  # inserted submitted, in one step
 	credit.insert()
-	credit.submit()
 	return credit.name
 
 

@@ -125,6 +125,62 @@ class TestLateFees(FrappeTestCase):
 		late_fees.daily("2026-05-20")  # nothing more once billed
 		self.assertEqual(frappe.db.count("Sales Invoice", {"property_late_fee_of": invoice.name}), 1)
 
+	def test_a_late_fee_on_a_bill_for_two_units_is_owed_by_each_unit(self):
+		"""The late-fee invoice has a line per unit (their parts of the bill), so it counts in each unit's
+		arrears and ageing; a waiver after a partial payment credits exactly what is unpaid."""
+		estate = make_estate()
+		building = make_building(estate.name, "1")
+		owner = make_resident()
+		big = make_unit(
+			building, "101", floor=1, built_up_area=100, occupants=[occupant(owner, primary_contact=1)]
+		)
+		small = make_unit(
+			building, "102", floor=1, built_up_area=50, inner_area=40, occupants=[occupant(owner)]
+		)
+		make_schedule(estate.name, [{"fee_item": fees.PROPERTY_FEE, "basis": "Built-up Area", "rate": 2}])
+		fees.run(make_run(MARCH, [estate.name]).name)
+		(invoice,) = invoices_of(estate.name)  # 200 + 100
+		pay(invoice.name, 300, "2026-05-01")
+		late_fees.daily("2026-05-02")
+		late = frappe.get_doc("Property Late Fee", {"sales_invoice": invoice.name})
+		self.assertEqual(late.status, "Billed")
+		lines = frappe.get_all(
+			"Sales Invoice Item",
+			filters={"parent": late.late_fee_invoice},
+			fields=["property_unit", "amount", "property_period"],
+			order_by="idx",
+		)
+		self.assertEqual([(r.property_unit, r.property_period) for r in lines],
+			[(big.name, "2026-03"), (small.name, "2026-03")])  # fmt: skip
+		parts = rules.split(Decimal(str(late.accrued_amount)), [200, 100])
+		self.assertEqual([flt(r.amount) for r in lines], [float(p) for p in parts])
+		owed = fees.outstanding_of_units([big.name, small.name])
+		self.assertEqual(owed, {big.name: float(parts[0]), small.name: float(parts[1])})
+		_cols, data, *_ = arrears_ageing.execute(
+			{"as_of": "2026-05-02", "group_by": "Unit", "estate": estate.name}
+		)
+		self.assertEqual({row["group"]: flt(row["total"]) for row in data}, owed)
+		# half of the late fee paid, the rest waived: the credit note is exactly the unpaid half
+		half = flt(late.accrued_amount / 2, 2)
+		pay(late.late_fee_invoice, half, frappe.utils.today())
+		frappe.db.set_value("Property Late Fee", late.name, {"status": "Waiver Requested",
+			"waiver_reason": "物业维修延误", "waiver_requested_by": "Administrator"})  # fmt: skip
+		manager = make_user(["Property Manager"])
+		frappe.set_user(manager)
+		try:
+			late_fees.approve_waiver(late.name)
+		finally:
+			frappe.set_user("Administrator")
+		credit = frappe.get_doc(
+			"Sales Invoice", frappe.db.get_value("Property Late Fee", late.name, "credit_note")
+		)
+		self.assertEqual(flt(-credit.grand_total, 2), flt(late.accrued_amount - half, 2))
+		self.assertEqual({r.property_unit for r in credit.items}, {big.name, small.name})
+		self.assertEqual(
+			flt(frappe.db.get_value("Sales Invoice", late.late_fee_invoice, "outstanding_amount")), 0
+		)
+		self.assertEqual(fees.outstanding_of_units([big.name, small.name]), {})
+
 	def test_paid_within_the_grace_period_no_late_fee(self):
 		estate, *_ = billed_estate(1)
 		(invoice,) = invoices_of(estate.name)

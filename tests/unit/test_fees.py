@@ -370,3 +370,27 @@ def test_demo_payments_never_in_the_future_and_never_more_than_the_bill():
 			assert all(p.on <= today and p.on >= posting for p in paid)
 			assert sum(p.share for p in paid) <= 1.0 + 1e-9
 	assert demo_fees.payments(rng, date(2026, 11, 1), date(2026, 11, 16), today, "unpaid") == []
+
+
+# ------------------------------------------------------------------ a late fee over a bill's units
+def test_split_a_late_fee_over_units_in_proportion():
+	# a bill of 300.00 for unit A and 100.00 for unit B: its 10.01 late fee is 7.51 + 2.50
+	assert fees.split(Decimal("10.01"), [Decimal(300), Decimal(100)]) == [Decimal("7.51"), Decimal("2.50")]
+	assert fees.split(Decimal("0.02"), [1, 1, 1]) == [Decimal("0.01"), Decimal("0.01"), Decimal("0.00")]
+	assert fees.split(Decimal("5"), [0, 0]) == [Decimal("2.50"), Decimal("2.50")]
+	assert fees.split(Decimal("5"), []) == []
+
+
+@given(
+	amount=st.decimals(min_value=-10000, max_value=10000, places=2),
+	weights=st.lists(st.decimals(min_value=0, max_value=100000, places=2), min_size=1, max_size=12),
+)
+def test_split_parts_add_up_exactly_and_stay_within_a_fen(amount, weights):
+	parts = fees.split(amount, weights)
+	assert len(parts) == len(weights)
+	assert sum(parts, Decimal(0)) == amount
+	total = sum(weights, Decimal(0))
+	for part, weight in zip(parts, weights, strict=True):
+		exact = amount * weight / total if total else amount / len(weights)
+		assert abs(part - exact) < Decimal("0.01")
+		assert part == part.quantize(Decimal("0.01"))
