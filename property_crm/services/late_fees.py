@@ -186,8 +186,8 @@ def bill_late_fee(doc) -> str:
 		}
 	)
 	invoice.flags.ignore_permissions = True  # Safe: the scheduler bills a late fee it computed
+	invoice.docstatus = 1  # inserted submitted, in one step
 	invoice.insert()
-	invoice.submit()
 	doc.db_set({"status": "Billed", "late_fee_invoice": invoice.name})
 	doc.add_comment(
 		"Info", _("Late fee of {0} billed on invoice {1}.").format(doc.accrued_amount, invoice.name)
