@@ -264,6 +264,35 @@ class TestSurveyRecords(FrappeTestCase):
 		self.assertEqual(frappe.db.get_value("Survey Campaign", campaign, ["kind", "status"]),
 			("Post-service", "Running"))  # fmt: skip
 
+	def test_a_site_without_outgoing_mail_still_completes_the_order_and_invites_on_the_portal(self):
+		from property_crm.tests.factories import forget_cached_email_accounts
+
+		frappe.db.delete("Email Account", {"enable_outgoing": 1})  # undone with the test's transaction
+		forget_cached_email_accounts()
+		try:
+			template = make_template(
+				[{"question_key": "q1", "text_zh": "满意吗？", "question_type": "Rating 1-5", "required": 1}]
+			)
+			category = make_category("Never", survey_template=template.name)
+			_estate, unit, resident = make_place()
+			self.assertTrue(frappe.db.get_value("Property Owner", resident.name, "email"))
+			order = make_order(unit, category, resident)
+			frappe.db.set_value(
+				"Service Order", order.name, {"status": "In Progress", "completion_notes": "好了"}
+			)
+			act(order, "Complete")
+			self.assertEqual(frappe.db.get_value("Service Order", order.name, "status"), "Completed")
+			invitation = surveys.invitation_for("Service Order", order.name)
+			self.assertEqual(invitation.person, resident.name)
+			self.assertFalse(
+				frappe.db.exists(
+					"Email Queue",
+					{"reference_doctype": "Survey Invitation", "reference_name": invitation.name},
+				)
+			)
+		finally:
+			forget_cached_email_accounts()
+
 	def test_resolved_named_complaint_invites_its_complainant_anonymous_one_nobody(self):
 		from property_crm.tests.factories import make_complaint
 
