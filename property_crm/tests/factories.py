@@ -279,19 +279,24 @@ def page_queries(path: str) -> int:
 		return get_response_content(path)
 
 	render()
+	return len(queries_of(render)[0])
+
+
+def queries_of(fn, *args, **kwargs) -> tuple[list[str], object]:
+	"""The SQL statements `fn(*args, **kwargs)` runs (in this process), and what it returns."""
 	queries = []
 	original = frappe.db.sql
 
-	def counting(*args, **kwargs):
-		queries.append(args[0] if args else kwargs.get("query"))
-		return original(*args, **kwargs)
+	def counting(*a, **k):
+		queries.append(a[0] if a else k.get("query"))
+		return original(*a, **k)
 
 	frappe.db.sql = counting
 	try:
-		render()
+		result = fn(*args, **kwargs)
 	finally:
 		frappe.db.sql = original
-	return len(queries)
+	return queries, result
 
 
 def without_committed_outgoing_account() -> None:

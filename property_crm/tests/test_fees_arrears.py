@@ -39,6 +39,21 @@ def billed_estate(units: int = 1, area: float = 100, rate: float = 2):
 	return estate, building, made, owners
 
 
+def two_units_on_one_bill():
+	"""One owner's units of 100 m² and 50 m² at 2 a m², billed for March on one invoice (200 + 100)."""
+	estate = make_estate()
+	building = make_building(estate.name, "1")
+	owner = make_resident()
+	big = make_unit(
+		building, "101", floor=1, built_up_area=100, occupants=[occupant(owner, primary_contact=1)]
+	)
+	small = make_unit(building, "102", floor=1, built_up_area=50, inner_area=40, occupants=[occupant(owner)])
+	make_schedule(estate.name, [{"fee_item": fees.PROPERTY_FEE, "basis": "Built-up Area", "rate": 2}])
+	fees.run(make_run(MARCH, [estate.name]).name)
+	(invoice,) = invoices_of(estate.name)
+	return estate, big, small, invoice
+
+
 class TestArrears(FrappeTestCase):
 	def test_partial_payments_show_in_outstanding_and_ageing(self):
 		estate, _b, units, _owners = billed_estate(2)
@@ -62,18 +77,7 @@ class TestArrears(FrappeTestCase):
 		self.assertEqual((flt(data[0]["d90"]), data[0]["invoices"]), (200, 1))
 
 	def test_an_invoice_for_two_units_owes_each_unit_its_share(self):
-		estate = make_estate()
-		building = make_building(estate.name, "1")
-		owner = make_resident()
-		big = make_unit(
-			building, "101", floor=1, built_up_area=100, occupants=[occupant(owner, primary_contact=1)]
-		)
-		small = make_unit(
-			building, "102", floor=1, built_up_area=50, inner_area=40, occupants=[occupant(owner)]
-		)
-		make_schedule(estate.name, [{"fee_item": fees.PROPERTY_FEE, "basis": "Built-up Area", "rate": 2}])
-		fees.run(make_run(MARCH, [estate.name]).name)
-		(invoice,) = invoices_of(estate.name)
+		_estate, big, small, invoice = two_units_on_one_bill()
 		pay(invoice.name, 150, "2026-03-20")
 		owed = fees.outstanding_of_units([big.name, small.name])
 		self.assertEqual(owed, {big.name: 100.0, small.name: 50.0})
@@ -128,18 +132,7 @@ class TestLateFees(FrappeTestCase):
 	def test_a_late_fee_on_a_bill_for_two_units_is_owed_by_each_unit(self):
 		"""The late-fee invoice has a line per unit (their parts of the bill), so it counts in each unit's
 		arrears and ageing; a waiver after a partial payment credits exactly what is unpaid."""
-		estate = make_estate()
-		building = make_building(estate.name, "1")
-		owner = make_resident()
-		big = make_unit(
-			building, "101", floor=1, built_up_area=100, occupants=[occupant(owner, primary_contact=1)]
-		)
-		small = make_unit(
-			building, "102", floor=1, built_up_area=50, inner_area=40, occupants=[occupant(owner)]
-		)
-		make_schedule(estate.name, [{"fee_item": fees.PROPERTY_FEE, "basis": "Built-up Area", "rate": 2}])
-		fees.run(make_run(MARCH, [estate.name]).name)
-		(invoice,) = invoices_of(estate.name)  # 200 + 100
+		estate, big, small, invoice = two_units_on_one_bill()
 		pay(invoice.name, 300, "2026-05-01")
 		late_fees.daily("2026-05-02")
 		late = frappe.get_doc("Property Late Fee", {"sales_invoice": invoice.name})

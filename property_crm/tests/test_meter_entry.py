@@ -9,7 +9,14 @@ from frappe.tests.utils import FrappeTestCase
 
 from property_crm.api import meter_entry as api
 from property_crm.services import meter_entry
-from property_crm.tests.factories import SiteClient, make_building, make_estate, make_unit, make_user
+from property_crm.tests.factories import (
+	SiteClient,
+	make_building,
+	make_estate,
+	make_unit,
+	make_user,
+	queries_of,
+)
 
 CS, TE = "Property Customer Service", "Property Technician"
 READING = "Property Meter Reading"
@@ -255,18 +262,7 @@ class TestBuildingSheet(FrappeTestCase):
 class TestSheetQueries(FrappeTestCase):
 	def queries(self, building) -> int:
 		meter_entry.building_sheet(building.name, "Water", MARCH)  # warm the caches (meta, permissions)
-		seen = []
-		original = frappe.db.sql
-
-		def counting(*args, **kwargs):
-			seen.append(args[0] if args else kwargs.get("query"))
-			return original(*args, **kwargs)
-
-		frappe.db.sql = counting
-		try:
-			sheet = meter_entry.building_sheet(building.name, "Water", MARCH)
-		finally:
-			frappe.db.sql = original
+		seen, sheet = queries_of(meter_entry.building_sheet, building.name, "Water", MARCH)
 		self.assertTrue(sheet["rows"])
 		return len(seen)
 
