@@ -16,7 +16,12 @@ from frappe.commands import get_site, pass_context
 @click.option(
 	"--complaints", default=None, type=int, help="Complaints over 24 months (default: one per 20 units)"
 )
-@click.option("--fee-units", default=40, show_default=True, help="Units billed monthly (a sample; first run)")
+@click.option(
+	"--fee-units",
+	default=0,
+	show_default=True,
+	help="Units billed monthly: 0 = every unit, else a sample (first run)",
+)
 @click.option("--fee-months", default=24, show_default=True, help="Months of bills (first run)")
 @pass_context
 def property_crm_demo(
@@ -28,7 +33,7 @@ def property_crm_demo(
 	company,
 	seed,
 	password,
-	fee_units=40,
+	fee_units=0,
 	fee_months=24,
 	complaints=None,
 ):

@@ -15,8 +15,9 @@ missing, so a second run changes no counts:
  8. 24 months of complaints in every state (bulk, `demo_complaints`; default one per 20 units): SLA outcomes,
     hotline cases and replies, root causes, feedback and reopenings, repeats, anonymous ones (their
     complainant on the confidential Complaint Identity); skipped when the site has complaints.
- 9. fees (`demo_fees`): schedules for every estate; 24 months of monthly bills for a sample of units
-    (the portal residents' homes first), payments in each payer's habit, late fees, arrears notices.
+ 9. fees (`demo_fees`): schedules for every estate; 24 months of monthly bills for every unit (or a
+    sample), payments in each payer's habit, late fees, arrears notices; ERPNext makes the first bill and
+    payment, the rest are written in bulk as copies of their rows (`demo_ledger`).
 10. surveys (`demo_surveys`): templates (yearly, after-repair, after-complaint) on every category; a yearly
     survey per year (last year's anonymous and closed), one invitation per household; an after-repair survey
     for a share of the completed orders; follow-up visits for the named low answers.
@@ -66,7 +67,7 @@ def seed_company(
 	seed: int = 2026,
 	password: str = "Demo-2026!",
 	progress: Callable[[str], None] = print,
-	fee_units: int = 40,
+	fee_units: int = 0,
 	fee_months: int = 24,
 	complaints: int | None = None,
 ) -> list[dict]:
