@@ -81,6 +81,36 @@ class TestArrears(FrappeTestCase):
 		pay(invoice.name, 150, "2026-03-20")
 		owed = fees.outstanding_of_units([big.name, small.name])
 		self.assertEqual(owed, {big.name: 100.0, small.name: 50.0})
+		# Arrears Ageing by unit, building and estate: each unit its share of the one invoice
+		by = {
+			group: {
+				r["group"]: r for r in arrears_ageing.execute({"as_of": "2026-05-01", "group_by": group})[1]
+			}
+			for group in ("Unit", "Building", "Estate")
+		}
+		self.assertEqual({u: (flt(by["Unit"][u]["total"], 2), by["Unit"][u]["invoices"]) for u in owed},
+			{big.name: (100.0, 1), small.name: (50.0, 1)})  # fmt: skip
+		self.assertEqual(
+			(flt(by["Building"][big.building]["total"], 2), by["Building"][big.building]["units"]), (150, 2)
+		)
+		estate_row = by["Estate"][big.estate]
+		self.assertEqual(
+			(flt(estate_row["total"], 2), estate_row["invoices"], estate_row["units"]), (150, 1, 2)
+		)
+
+	def test_outstanding_invoices_and_their_lines_are_read_from_our_indexes(self):
+		from property_crm.install import HOST_INDEXES
+
+		for doctype, (index, _columns) in HOST_INDEXES.items():
+			self.assertTrue(frappe.db.has_index(f"tab{doctype}", index), index)
+		plan = frappe.db.sql(
+			"explain select sum(si.outstanding_amount * it.base_net_amount / si.base_net_total) "
+			"from `tabSales Invoice` si force index (property_crm_outstanding) join `tabSales Invoice Item` it "
+			"on it.parent = si.name and it.parenttype = 'Sales Invoice' where si.docstatus = 1 "
+			"and si.outstanding_amount > 0 and si.base_net_total > 0",
+			as_dict=True,
+		)
+		self.assertTrue(all("Using index" in (row.Extra or "") for row in plan), plan)
 
 	def test_ageing_respects_estate_restrictions(self):
 		estate, *_ = billed_estate(1)
