@@ -161,10 +161,14 @@ class NoOutgoingAccount:
 
 	def __enter__(self):
 		account = frappe.qb.DocType("Email Account")
-		self.defaults = frappe.get_all("Email Account", filters={"default_outgoing": 1}, pluck="name")
-		if self.defaults:
-			frappe.qb.update(account).set(account.default_outgoing, 0).where(
-				account.name.isin(self.defaults)
+		# every account that could send, not only the default one: Frappe also picks an outgoing account
+		# by the document type it appends to
+		self.accounts = frappe.get_all(
+			"Email Account", filters={"enable_outgoing": 1}, fields=["name", "default_outgoing"]
+		)
+		if self.accounts:
+			frappe.qb.update(account).set(account.enable_outgoing, 0).set(account.default_outgoing, 0).where(
+				account.name.isin([a.name for a in self.accounts])
 			).run()
 			frappe.db.commit()
 		forget_cached_email_accounts()
@@ -172,12 +176,12 @@ class NoOutgoingAccount:
 
 	def __exit__(self, *exc):
 		frappe.db.rollback()
-		if self.defaults:
-			account = frappe.qb.DocType("Email Account")
-			frappe.qb.update(account).set(account.default_outgoing, 1).where(
-				account.name.isin(self.defaults)
-			).run()
-			frappe.db.commit()
+		account = frappe.qb.DocType("Email Account")
+		for row in self.accounts:
+			frappe.qb.update(account).set(account.enable_outgoing, 1).set(
+				account.default_outgoing, row.default_outgoing
+			).where(account.name == row.name).run()
+		frappe.db.commit()
 		forget_cached_email_accounts()
 
 
