@@ -235,9 +235,11 @@ def ensure_customers(bills: list, known: dict) -> None:
 			rows.append(row)
 			made[owner] = customer
 		insert("Customer", list(rows[0]), rows)
-		table = frappe.qb.DocType("Property Owner")
-		for owner, customer in made.items():
-			frappe.qb.update(table).set(table.customer, customer).where(table.name == owner).run()
+		# each resident's new Customer, by its back-link, in one statement (no user input in it)
+		frappe.db.sql(
+			"""update `tabProperty Owner` po join `tabCustomer` c on c.property_owner = po.name
+			set po.customer = c.name where po.customer is null or po.customer = ''"""
+		)
 	for bill in bills:
 		bill.customer = bill.customer or made.get(bill.resident)
 	wanted = [b.customer for b in bills if b.customer not in known]

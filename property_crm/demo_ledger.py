@@ -68,6 +68,12 @@ def insert(doctype: str, fields: list[str], rows: list[dict], chunk: int = 1000)
 		)
 
 
+def side(name: str, amount: float) -> dict:
+	"""A GL Entry's debit or credit, in the company's, the account's and the transaction's currency (one
+	currency here)."""
+	return {name: amount, f"{name}_in_account_currency": amount, f"{name}_in_transaction_currency": amount}
+
+
 class Template:
 	"""A document ERPNext made, as rows: the document, its child rows by field, its GL and Payment Ledger."""
 
@@ -141,7 +147,6 @@ class Ledger:
 		self.late_fees = Series(frappe.model.naming.parse_naming_series("LF-.YYYY.-"), 5)
 		self.rows: dict[str, list[dict]] = defaultdict(list)
 		self.fiscal_years: dict[int, str] = {}
-		self.written = defaultdict(int)
 
 	# ------------------------------------------------------------ helpers
 	def _stamp(self, row: dict, **values) -> dict:
@@ -272,9 +277,7 @@ class Ledger:
 				party=customer["name"],
 				voucher_no=name,
 				against_voucher=name,
-				debit=total,
-				debit_in_account_currency=total,
-				debit_in_transaction_currency=total,
+				**side("debit", total),
 			)
 		)
 		self.rows["GL Entry"].append(
@@ -284,9 +287,7 @@ class Ledger:
 				fiscal_year=fiscal_year,
 				against=customer["name"],
 				voucher_no=name,
-				credit=total,
-				credit_in_account_currency=total,
-				credit_in_transaction_currency=total,
+				**side("credit", total),
 			)
 		)
 		self.rows["Payment Ledger Entry"].append(
@@ -301,7 +302,6 @@ class Ledger:
 				amount_in_account_currency=total,
 			)
 		)
-		self.written[INVOICE] += 1
 		return doc
 
 	# ------------------------------------------------------------ a payment
@@ -382,9 +382,7 @@ class Ledger:
 				self.pe.party_gl,
 				party=party,
 				against_voucher=invoice["name"],
-				credit=amount,
-				credit_in_account_currency=amount,
-				credit_in_transaction_currency=amount,
+				**side("credit", amount),
 				**common,
 			)
 		)
@@ -392,9 +390,7 @@ class Ledger:
 			self._stamp(
 				self.pe.other_gl[0],
 				against=party,
-				debit=amount,
-				debit_in_account_currency=amount,
-				debit_in_transaction_currency=amount,
+				**side("debit", amount),
 				**common,
 			)
 		)
@@ -410,7 +406,6 @@ class Ledger:
 				remarks=remarks,
 			)
 		)
-		self.written[PAYMENT] += 1
 		return name
 
 	# ------------------------------------------------------------ other rows

@@ -94,12 +94,3 @@ def customer_names(wanted: Iterable[str], taken: set[str]) -> list[str]:
 		taken.add(name)
 		out.append(name)
 	return out
-
-
-def balanced(gl_rows: Iterable[dict]) -> bool:
-	"""Debits equal credits (to the fen): every voucher's GL Entries must balance."""
-	debit = credit = ZERO
-	for row in gl_rows:
-		debit += Decimal(str(row.get("debit") or 0))
-		credit += Decimal(str(row.get("credit") or 0))
-	return debit.quantize(CENT) == credit.quantize(CENT)

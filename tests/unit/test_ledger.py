@@ -72,8 +72,3 @@ def test_customers_named_as_erpnext_names_namesakes():
 		"李娜",
 	]
 	assert ledger.customer_names(["李娜", "李娜"], taken) == ["李娜", "李娜 - 5"]
-
-
-def test_balanced_vouchers():
-	assert ledger.balanced([{"debit": 100.1}, {"credit": 60.05}, {"credit": 40.05}])
-	assert not ledger.balanced([{"debit": 100.1}, {"credit": 100}])
