@@ -103,17 +103,13 @@ def ageing(runs: int, ar_runs: int) -> list[tuple]:
 		range="30, 60, 90, 120", party_type="Customer")  # fmt: skip
 	measures = [
 		(
-			"Arrears Ageing by estate",
-			lambda: arrears_ageing.execute({"as_of": today, "group_by": "Estate"}),
+			f"Arrears Ageing by {group.lower()}",
+			lambda group=group: arrears_ageing.execute({"as_of": today, "group_by": group}),
 			runs,
-		),
-		(
-			"Arrears Ageing by unit",
-			lambda: arrears_ageing.execute({"as_of": today, "group_by": "Unit"}),
-			runs,
-		),
-		("ERPNext Accounts Receivable", lambda: receivable(frappe._dict(ar_filters)), ar_runs),
+		)
+		for group in ("Estate", "Building", "Unit")
 	]
+	measures.append(("ERPNext Accounts Receivable", lambda: receivable(frappe._dict(ar_filters)), ar_runs))
 	out = []
 	for label, fn, times in measures:
 		fn()  # warm

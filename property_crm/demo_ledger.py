@@ -21,6 +21,7 @@ import frappe
 from frappe import _
 from frappe.utils import flt, money_in_words, now_datetime
 
+from property_crm.domain import fees
 from property_crm.domain import ledger as rules
 
 INVOICE, PAYMENT = "Sales Invoice", "Payment Entry"
@@ -147,6 +148,8 @@ class Ledger:
 		self.late_fees = Series(frappe.model.naming.parse_naming_series("LF-.YYYY.-"), 5)
 		self.rows: dict[str, list[dict]] = defaultdict(list)
 		self.fiscal_years: dict[int, str] = {}
+		unit = frappe.qb.DocType("Property Unit")
+		self.buildings = dict(frappe.qb.from_(unit).select(unit.name, unit.building).run())
 
 	# ------------------------------------------------------------ helpers
 	def _stamp(self, row: dict, **values) -> dict:
@@ -222,6 +225,7 @@ class Ledger:
 			total_qty += qty
 			commission += amount if row.get("grant_commission") else 0
 		outstanding = flt(total - sum(amount for _on, amount in paid), 2)
+		units = [line.get("property_unit") for line in lines]
 		words = money_in_words(total, self.currency)
 		doc = self._stamp(
 			self.si.doc,
@@ -251,6 +255,9 @@ class Ledger:
 			property_billing_period=None,
 			property_billing_run=None,
 			property_late_fee_of=None,
+			# as services.fees.set_invoice_unit sets them
+			property_unit=fees.sole(units),
+			property_building=fees.sole([self.buildings.get(u) for u in units]),
 			**self.si.blank,
 		)
 		doc.update(header)

@@ -106,8 +106,10 @@ doc_events = {
 	# post-service surveys: a completed order / resolved complaint of a category with a survey invites
 	"Service Order": {"on_update": "property_crm.services.surveys.after_order_update"},
 	"Complaint": {"on_update": "property_crm.services.surveys.after_complaint_update"},
-	# a cancelled or deleted fee invoice frees its unit-fee-period shares for a corrected bill
 	"Sales Invoice": {
+		# the invoice's one unit and building, where all its lines are of one (Arrears Ageing reads them)
+		"validate": "property_crm.services.fees.set_invoice_unit",
+		# a cancelled or deleted fee invoice frees its unit-fee-period shares for a corrected bill
 		"on_cancel": "property_crm.services.fees.free_shares",
 		"on_trash": "property_crm.services.fees.free_shares",
 	},

@@ -339,6 +339,14 @@ def split(amount, weights: Sequence) -> list[Decimal]:
 
 
 # ------------------------------------------------------------------ arrears
+def sole(values: Sequence) -> str | None:
+	"""The one value all of `values` are, or None when they differ, one is empty or there are none: an
+	invoice's unit is the unit of every one of its lines (a bill of several units, or with a line of no
+	unit, has none), and its building likewise."""
+	found = set(values)
+	return found.pop() if len(found) == 1 and None not in found and "" not in found else None
+
+
 def ageing_bucket(due_date: date, as_of: date) -> str:
 	overdue = (as_of - due_date).days
 	if overdue <= 0:

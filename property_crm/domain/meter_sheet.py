@@ -9,6 +9,10 @@ and decide, row by row, what the typed sheet asks for:
 - a row of a unit without a reading this month **creates** one;
 - a row of a unit with a reading this month **updates** it when anything typed differs from it, and is
   **unchanged** otherwise (no save, no version entry);
+- a meter never read before (no reading before the month) has no previous reading to measure from: its row
+  takes a **starting reading** (what the meter showed when it was fitted or taken over; empty is 0). A
+  meter read before is always measured from its last reading, so a starting reading typed for it is a
+  problem;
 - a row that cannot be read (not a unit of the building, listed twice, a value that is not a number) is a
   **problem** naming its unit. Whether a reading is plausible (lower than the previous one without a meter
   change or rollover…) is the Property Meter Reading's own rule (`fees.consumption`), applied on save.
@@ -39,7 +43,15 @@ SHEET_MONTH = "Month: {0} is not a month (use e.g. 2026-03, or any date in the m
 SHEET_NOT_A_UNIT = "{0} is not a unit of this building."
 SHEET_TWICE = "{0}: the unit is listed more than once."
 SHEET_NOT_A_NUMBER = "{0}: {1} is not a number."
-SHEET_MESSAGES = (SHEET_METER_TYPE, SHEET_MONTH, SHEET_NOT_A_UNIT, SHEET_TWICE, SHEET_NOT_A_NUMBER)
+SHEET_READ_BEFORE = "{0}: the meter was last read in {1}; its consumption is measured from that reading, not from a starting reading."
+SHEET_MESSAGES = (
+	SHEET_METER_TYPE,
+	SHEET_MONTH,
+	SHEET_NOT_A_UNIT,
+	SHEET_TWICE,
+	SHEET_NOT_A_NUMBER,
+	SHEET_READ_BEFORE,
+)
 
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?")
 
@@ -92,8 +104,9 @@ def assemble(units: list[dict], this_month: dict[str, dict], before: dict[str, d
 	previous_reading, consumption, meter_no, meter_change, old_meter_final_reading, rollover, meter_digits).
 	`before`: per unit, the last reading before the month (period, current_reading, meter_no), as
 	`last_reading()` finds it. The previous reading shown is the one the month's consumption is measured
-	from: the stored one of a reading already entered, else the last reading before the month. The meter
-	number: an entered reading's own, else the last one's (a suggestion for the new reading)."""
+	from: the stored one of a reading already entered, else the last reading before the month. `first`: the
+	meter was never read before the month, so its row takes a starting reading. The meter number: an entered
+	reading's own, else the last one's (a suggestion for the new reading)."""
 	rows = []
 	for unit in sorted(units, key=lambda u: order_key(u.get("floor"), u.get("unit_number"), u["name"])):
 		now, last = this_month.get(unit["name"]) or {}, before.get(unit["name"]) or {}
@@ -107,6 +120,7 @@ def assemble(units: list[dict], this_month: dict[str, dict], before: dict[str, d
 				"meter_no": (now.get("meter_no") if now else last.get("meter_no")) or "",
 				"previous_reading": previous,
 				"previous_period": last.get("period"),
+				"first": int(not last),
 				"reading": now.get("name"),
 				"current_reading": now.get("current_reading"),
 				"consumption": now.get("consumption"),
@@ -181,14 +195,16 @@ class Plan:
 		}
 
 
-def _values(row: dict) -> dict:
+def _values(row: dict, first: bool = False) -> dict:
 	"""The EDITABLE values of a typed row (numbers parsed; raises ValueError naming the bad value).
-	The old meter's reading counts only with a meter change, the digits only with a rollover."""
+	The old meter's reading counts only with a meter change, the digits only with a rollover; the starting
+	reading only for a meter never read before (`first`; empty is 0)."""
 	change, rollover = flag(row.get("meter_change")), flag(row.get("rollover"))
 	digits = number(row.get("meter_digits")) if rollover else None
 	if digits is not None and digits != digits.to_integral_value():
 		raise ValueError(row.get("meter_digits"))
-	return {
+	start = {"previous_reading": number(row.get("previous_reading")) or Decimal(0)} if first else {}
+	return start | {
 		"current_reading": number(row.get("current_reading")),
 		"meter_no": str(row.get("meter_no") or "").strip(),
 		"meter_change": int(change),
@@ -217,8 +233,9 @@ def differs(sheet_row: dict, values: dict) -> bool:
 		else None,
 		"rollover": int(bool(sheet_row.get("rollover"))),
 		"meter_digits": sheet_row.get("meter_digits") if sheet_row.get("rollover") else None,
+		"previous_reading": sheet_row.get("previous_reading") or 0,
 	}
-	return any(not _same(stored[key], values[key]) for key in EDITABLE)
+	return any(not _same(stored[key], value) for key, value in values.items())
 
 
 def plan(sheet: list[dict], rows: list[dict]) -> Plan:
@@ -237,14 +254,21 @@ def plan(sheet: list[dict], rows: list[dict]) -> Plan:
 			result.problems.append(Problem(unit, SHEET_TWICE, (unit,)))
 			continue
 		seen.add(unit)
+		current = by_unit[unit]
 		try:
-			values = _values(row)
+			values = _values(row, bool(current.get("first")))
+			start = None if current.get("first") else number(row.get("previous_reading"))
 		except ValueError as e:
 			result.problems.append(
 				Problem(unit, SHEET_NOT_A_NUMBER, (unit, str(e.args[0] if e.args else "")))
 			)
 			continue
-		current = by_unit[unit]
+		if start is not None and not _same(start, current.get("previous_reading")):
+			period = current.get("previous_period")
+			result.problems.append(
+				Problem(unit, SHEET_READ_BEFORE, (unit, period.strftime("%Y-%m") if period else ""))
+			)
+			continue
 		if values["current_reading"] is None:
 			result.skipped.append(unit)
 		elif not current.get("reading"):

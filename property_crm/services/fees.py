@@ -509,6 +509,23 @@ def _due_days(estate: str) -> int:
 	return cint(value) if value is not None else 15
 
 
+def set_invoice_unit(doc, method=None) -> None:
+	"""Sales Invoice validate: the unit every line bills and its building, on the invoice (empty for a bill of
+	several units): Arrears Ageing then reads what a one-unit invoice owes without reading its lines."""
+	units = [row.get("property_unit") for row in doc.items]
+	doc.property_unit = fees.sole(units)
+	buildings = {}
+	if any(units):
+		unit = frappe.qb.DocType("Property Unit")
+		buildings = dict(
+			frappe.qb.from_(unit)
+			.select(unit.name, unit.building)
+			.where(unit.name.isin(set(filter(None, units))))
+			.run()
+		)
+	doc.property_building = fees.sole([buildings.get(u) for u in units])
+
+
 def free_shares(doc, method=None) -> None:
 	"""Sales Invoice on_cancel / on_trash: its shares may be billed again (after a correction)."""
 	frappe.db.delete(CHARGE, {"sales_invoice": doc.name})

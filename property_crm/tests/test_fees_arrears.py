@@ -98,11 +98,50 @@ class TestArrears(FrappeTestCase):
 			(flt(estate_row["total"], 2), estate_row["invoices"], estate_row["units"]), (150, 1, 2)
 		)
 
+	def test_an_invoice_carries_the_unit_and_building_of_all_its_lines(self):
+		estate, building, units, _owners = billed_estate(1)
+		(one,) = invoices_of(estate.name)
+		self.assertEqual(
+			frappe.db.get_value("Sales Invoice", one.name, ["property_unit", "property_building"]),
+			(units[0].name, building.name),
+		)
+		_estate, big, small, two = two_units_on_one_bill()
+		# a bill of two units has no one unit, but both are in one building
+		self.assertEqual(
+			frappe.db.get_value("Sales Invoice", two.name, ["property_unit", "property_building"]),
+			(None, big.building),
+		)
+		# both kinds in one report, filtered by building: each unit once, each invoice once
+		other = make_unit(frappe.get_doc("Property Building", big.building), "103", floor=1, built_up_area=80, inner_area=64,
+			occupants=[occupant(make_resident(), primary_contact=1)])  # fmt: skip
+		fees.run(make_run("2026-04-01", [big.estate]).name)
+		april = {i.name for i in invoices_of(big.estate)} - {two.name}
+		self.assertEqual(len(april), 2, "April: the owner's two units on one bill, the new unit on its own")
+		single = next(i for i in april if frappe.db.get_value("Sales Invoice", i, "property_unit"))
+		self.assertEqual(frappe.db.get_value("Sales Invoice", single, "property_unit"), other.name)
+		_cols, data, *_ = arrears_ageing.execute(
+			{"as_of": "2026-05-01", "group_by": "Unit", "building": big.building}
+		)
+		by_unit = {r["group"]: (flt(r["total"], 2), r["invoices"]) for r in data}
+		self.assertEqual(by_unit, {big.name: (400.0, 2), small.name: (200.0, 2), other.name: (160.0, 1)})
+		_cols, data, *_ = arrears_ageing.execute({"as_of": "2026-05-01", "building": big.building})
+		self.assertEqual(
+			[(r["group"], flt(r["total"], 2), r["invoices"], r["units"]) for r in data],
+			[(big.estate, 760.0, 3, 3)],
+		)
+
 	def test_outstanding_invoices_and_their_lines_are_read_from_our_indexes(self):
 		from property_crm.install import HOST_INDEXES
 
 		for doctype, (index, _columns) in HOST_INDEXES.items():
 			self.assertTrue(frappe.db.has_index(f"tab{doctype}", index), index)
+		# what a one-unit invoice owes, by estate, building and unit, from the index alone
+		one_unit = arrears_ageing.SHARES.split("union all")[0].format(one_building="")
+		one_unit = one_unit.replace(
+			"`tabSales Invoice` si", "`tabSales Invoice` si force index (property_crm_outstanding)"
+		)
+		plan = frappe.db.sql("explain " + one_unit, {"estates": ("x",)}, as_dict=True)
+		self.assertTrue(all("Using index" in (row.Extra or "") for row in plan), plan)
 		plan = frappe.db.sql(
 			"explain select sum(si.outstanding_amount * it.base_net_amount / si.base_net_total) "
 			"from `tabSales Invoice` si force index (property_crm_outstanding) join `tabSales Invoice Item` it "

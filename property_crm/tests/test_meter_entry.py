@@ -155,6 +155,31 @@ class TestBuildingSheet(FrappeTestCase):
 		self.assertNotIn(u[4].name, march)
 		self.assertEqual(frappe.db.get_value(READING, march[u[0].name].name, "owner"), self.clerk)
 
+	def test_a_meter_never_read_starts_from_its_starting_reading(self):
+		u = self.units
+		sheet = {row["unit"]: row for row in self.sheet()["rows"]}
+		self.assertEqual([unit.name for unit in u if sheet[unit.name]["first"]], [u[3].name, u[4].name])
+		counts = api.save_building_readings(
+			self.building.name,
+			"Water",
+			MARCH,
+			json.dumps([typed(u[3], "1,250", previous_reading="1234.5"), typed(u[1], 60)]),
+		)
+		self.assertEqual(counts["created"], 2)
+		march = readings_of(u)
+		self.assertEqual((march[u[3].name].previous_reading, march[u[3].name].consumption), (1234.5, 15.5))
+		self.assertEqual(self.sheet()["rows"][3]["previous_reading"], 1234.5)
+		# April measures from March's reading; a starting reading for a meter read before is refused, all of it
+		with self.assertRaises(frappe.ValidationError) as refused:
+			api.save_building_readings(
+				self.building.name,
+				"Water",
+				"2026-04",
+				json.dumps([typed(u[0], 120), typed(u[3], "1260", previous_reading="0")]),
+			)
+		self.assertIn("2026-03", str(refused.exception))
+		self.assertEqual(readings_of(u, "2026-04-01"), {u[4].name: readings_of(u, "2026-04-01")[u[4].name]})
+
 	def test_a_lower_reading_rejects_the_whole_batch(self):
 		u = self.units
 		frappe.set_user(self.clerk)

@@ -1,8 +1,8 @@
 """Bulk meter-reading entry (抄表录入) in a browser, on a site served on 127.0.0.1 (see serve.py): a
 customer-service clerk of one estate opens a building, opens "Meter Readings", types the month's readings
 with the keyboard only (Enter moves to the next unit), saves a sheet with one reading lower than the last
-(refused as a whole, the unit marked), corrects it as a meter change, saves again; then opens the screen
-from the Property Meter Reading list. Saves screenshots and prints what it saw.
+(refused as a whole, the unit marked), corrects it as a meter change, gives the never-read meter of a
+ninth unit its starting reading, saves again; then opens the screen from the Property Meter Reading list. Saves screenshots and prints what it saw.
 
 Two steps. Prepare a building (units, last month's readings) and the clerk, with the bench's Python from the
 bench's sites/ folder; it prints the JSON the second step needs:
@@ -19,7 +19,7 @@ import argparse
 import json
 from pathlib import Path
 
-UNITS = 8  # two floors of four
+UNITS = 8  # two floors of four, read last month; and 301, a meter never read
 MONTH, LAST_MONTH = "2026-03-01", "2026-02-01"
 
 
@@ -55,6 +55,10 @@ def setup(args) -> None:
 			{"doctype": "Property Meter Reading", "unit": unit.name, "meter_type": "Water", "period": LAST_MONTH,
 				"meter_no": f"W{floor}0{door}", "previous_reading": 100 + 10 * i, "current_reading": 120 + 10 * i}
 		).insert()  # fmt: skip
+	frappe.get_doc(
+		{"doctype": "Property Unit", "estate": estate.name, "building": building.name, "floor": 3,
+			"unit_number": "301", "built_up_area": 89, "inner_area": 72}
+	).insert()  # fmt: skip
 	clerk = f"meter.cs.{stamp.lower()}@example.com"
 	user = frappe.get_doc({"doctype": "User", "email": clerk, "first_name": "抄表客服", "language": "zh",
 		"send_welcome_email": 0, "roles": [{"role": "Property Customer Service"}]})  # fmt: skip
@@ -113,6 +117,11 @@ def run(args) -> None:
 		seen["focused_after_typing"] = desk.evaluate(
 			"() => document.activeElement.closest('tr') && document.activeElement.closest('tr').dataset.unit"
 		)
+		# the ninth unit's meter was never read: its starting reading, then this month's
+		new = desk.locator(f"{sheet} tbody tr").nth(UNITS)
+		seen["new_meter_row"] = new.inner_text()
+		new.locator(".pcrm-start").fill("1234.5")
+		new.locator(".pcrm-current").fill("1250")
 		seen["consumption_shown"] = desk.locator(f"{sheet} .pcrm-consumption").all_inner_texts()
 		desk.screenshot(path=str(out / "2-sheet-typed.png"))
 		desk.get_by_role("button", name="全部保存").or_(
@@ -152,6 +161,7 @@ def run(args) -> None:
 		desk.wait_for_timeout(800)
 		desk.screenshot(path=str(out / "6-from-list.png"))
 		seen["list_rows"] = desk.locator(".list-row").count()
+		seen["list_first_rows"] = desk.locator(".list-row").all_inner_texts()[:3]
 		browser.close()
 	print(json.dumps(seen, ensure_ascii=False, indent=1))
 

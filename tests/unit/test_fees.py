@@ -293,6 +293,24 @@ def test_the_cap_holds_and_matches_a_naive_day_by_day_sum(principal, payments, r
 
 
 # ------------------------------------------------------------------ ageing and the ladder
+def test_an_invoice_has_a_unit_only_when_every_line_is_of_that_unit():
+	assert fees.sole(["U-1", "U-1", "U-1"]) == "U-1"
+	assert fees.sole(["U-1"]) == "U-1"
+	assert fees.sole(["U-1", "U-2"]) is None  # a bill of two units
+	assert fees.sole(["U-1", None]) is None  # a line of no unit: not all of it is the unit's
+	assert fees.sole(["U-1", ""]) is None
+	assert fees.sole([]) is None
+
+
+@given(st.lists(st.sampled_from(["U-1", "U-2", None]), max_size=6))
+def test_an_invoices_unit_is_every_lines_unit(units):
+	one = fees.sole(units)
+	assert (one is not None) == (
+		len(units) > 0 and all(u == units[0] for u in units) and units[0] is not None
+	)
+	assert one is None or all(u == one for u in units)
+
+
 def test_ageing_buckets():
 	as_of = date(2026, 6, 30)
 	for days, bucket in ((-3, "Not Due"), (0, "Not Due"), (1, "0-30"), (30, "0-30"), (31, "31-60"),

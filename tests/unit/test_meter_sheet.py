@@ -91,8 +91,8 @@ def test_sheet_in_walking_order_with_previous_and_this_months_reading():
 	by = {r["unit"]: r for r in rows}
 	assert by["B-1-201"] | {} == {
 		"unit": "B-1-201", "floor": 2, "unit_number": "201", "meter_no": "W-201", "previous_reading": 120.5,
-		"previous_period": date(2026, 2, 1), "reading": "MR-1", "current_reading": 130.0, "consumption": 9.5,
-		"meter_change": 0, "old_meter_final_reading": None, "rollover": 0, "meter_digits": None,
+		"previous_period": date(2026, 2, 1), "first": 0, "reading": "MR-1", "current_reading": 130.0,
+		"consumption": 9.5, "meter_change": 0, "old_meter_final_reading": None, "rollover": 0, "meter_digits": None,
 	}  # fmt: skip
 	# not read this month: the last reading, however old, and its meter number as a suggestion
 	assert (by["B-1-202"]["previous_reading"], by["B-1-202"]["reading"], by["B-1-202"]["meter_no"]) == (
@@ -102,8 +102,9 @@ def test_sheet_in_walking_order_with_previous_and_this_months_reading():
 	)
 	# an entered reading shows its own meter number, even blank, and its meter change
 	assert by["B-1-1001"]["meter_no"] == "" and by["B-1-1001"]["old_meter_final_reading"] == 12.0
-	# never read: nothing to measure from
+	# never read: nothing to measure from, so the row takes a starting reading
 	assert by["B-1-1203"]["previous_reading"] is None and by["B-1-1203"]["current_reading"] is None
+	assert [r["unit"] for r in rows if r["first"]] == ["B-1-B101", "B-1-210", "B-1-1203", "B-1-X"]
 
 
 def test_previous_is_the_stored_one_of_an_entered_reading():
@@ -229,6 +230,45 @@ def test_what_does_not_count_is_ignored():
 		SHEET, [{"unit": "U1", "current_reading": 1, "meter_digits": "x", "old_meter_final_reading": "y"}]
 	).creates
 	assert create.values["meter_digits"] is None and create.values["old_meter_final_reading"] is None
+
+
+def test_a_meter_never_read_starts_from_its_starting_reading():
+	new_meter = meter_sheet.assemble([unit("N", 1, "101")], {}, {})
+	(create,) = meter_sheet.plan(
+		new_meter, [{"unit": "N", "current_reading": "1,250", "previous_reading": "1,234.5"}]
+	).creates
+	assert (create.values["previous_reading"], create.values["current_reading"]) == (D("1234.5"), D("1250"))
+	# no starting reading typed: the meter starts from 0
+	(create,) = meter_sheet.plan(new_meter, [{"unit": "N", "current_reading": "12"}]).creates
+	assert create.values["previous_reading"] == 0
+	# entered: changing the starting reading updates the month's reading; the same one leaves it alone
+	entered = meter_sheet.assemble(
+		[unit("N", 1, "101")],
+		{"N": {"name": "MR-1", "current_reading": 1250, "previous_reading": 1234.5}},
+		{},
+	)
+	assert entered[0]["first"] and entered[0]["previous_reading"] == 1234.5
+	same = {"unit": "N", "current_reading": "1250", "previous_reading": "1234.50"}
+	assert meter_sheet.plan(entered, [same]).unchanged == ["N"]
+	(update,) = meter_sheet.plan(entered, [same | {"previous_reading": "1230"}]).updates
+	assert update.values["previous_reading"] == D("1230")
+
+
+def test_a_meter_read_before_takes_no_starting_reading():
+	read = meter_sheet.assemble(
+		[unit("R", 1, "101")], {}, {"R": {"period": date(2026, 2, 1), "current_reading": 88.0}}
+	)
+	assert not read[0]["first"]
+	plan = meter_sheet.plan(read, [{"unit": "R", "current_reading": "95", "previous_reading": "10"}])
+	assert [(p.unit, p.message, p.params) for p in plan.problems] == [
+		("R", meter_sheet.SHEET_READ_BEFORE, ("R", "2026-02"))
+	]
+	assert plan.creates == []
+	# the last reading sent back as it was shown is no starting reading: measured from it, not stored as one
+	(create,) = meter_sheet.plan(
+		read, [{"unit": "R", "current_reading": "95", "previous_reading": "88"}]
+	).creates
+	assert "previous_reading" not in create.values
 
 
 def test_problems_name_the_unit():

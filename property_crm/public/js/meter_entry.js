@@ -1,7 +1,8 @@
 // Bulk meter-reading entry (抄表录入): one building, one kind of meter, one month, every unit on one screen.
 // Opened from the Property Building form and the Property Meter Reading list. Enter / Tab / ↓ move to the
 // next unit's reading, Shift+Enter / Shift+Tab / ↑ back; Ctrl+S saves. The server saves all or nothing
-// (property_crm.api.meter_entry) and names every unit at fault.
+// (property_crm.api.meter_entry) and names every unit at fault. A meter never read before has no previous
+// reading: its row takes a starting reading (what it showed when fitted or taken over; empty is 0).
 frappe.provide("property_crm.meter_entry");
 
 (() => {
@@ -33,8 +34,13 @@ frappe.provide("property_crm.meter_entry");
 		return `<tr data-idx="${i}" data-unit="${esc(row.unit)}">
 			<td><div>${label}</div><div class="text-muted small">${esc(row.unit)}</div></td>
 			<td><input class="form-control input-xs pcrm-meter-no" value="${esc(row.meter_no)}"></td>
-			<td class="text-right">${esc(shown(row.previous_reading))}
-				<div class="text-muted small">${esc((row.previous_period || "").slice(0, 7))}</div></td>
+			<td class="text-right">${row.first
+				? `<input class="form-control input-xs text-right pcrm-start" inputmode="decimal" autocomplete="off"
+					placeholder="${esc(__("Starting Reading"))}" value="${esc(shown(row.previous_reading))}"
+					title="${esc(__("Never read before: what the meter showed when it was fitted or taken over (empty is 0)."))}">
+					<div class="text-muted small">${esc(__("Starting Reading"))}</div>`
+				: `${esc(shown(row.previous_reading))}
+					<div class="text-muted small">${esc((row.previous_period || "").slice(0, 7))}</div>`}</td>
 			<td><input class="form-control input-xs text-right pcrm-current" inputmode="decimal" autocomplete="off"
 				value="${esc(shown(row.current_reading))}"></td>
 			<td class="text-right pcrm-consumption"></td>
@@ -63,6 +69,7 @@ frappe.provide("property_crm.meter_entry");
 				.pcrm-meter-sheet td { vertical-align: middle; padding: 4px 6px; }
 				.pcrm-meter-sheet .pcrm-current { min-width: 110px; font-weight: 600; }
 				.pcrm-meter-sheet .pcrm-meter-no { min-width: 90px; }
+				.pcrm-meter-sheet .pcrm-start { min-width: 100px; }
 				.pcrm-meter-sheet .pcrm-old-final, .pcrm-meter-sheet .pcrm-digits { display: inline-block; width: 110px; }
 				.pcrm-meter-sheet tr.pcrm-fault td { background: var(--red-50, #fff5f5); }
 				.pcrm-meter-sheet .pcrm-low { color: var(--red-600, #c00); font-weight: 600; }
@@ -145,7 +152,8 @@ frappe.provide("property_crm.meter_entry");
 				$out.text("");
 				return;
 			}
-			const used = consumption(row.previous_reading, cur, change, num($tr.find(".pcrm-old-final").val()),
+			const previous = row.first ? num($tr.find(".pcrm-start").val()) : row.previous_reading;
+			const used = consumption(previous, cur, change, num($tr.find(".pcrm-old-final").val()),
 				rollover, num($tr.find(".pcrm-digits").val()));
 			if (used === null) {
 				$out.text(__("Lower")).addClass("pcrm-low")
@@ -158,8 +166,10 @@ frappe.provide("property_crm.meter_entry");
 		function typed_rows() {
 			return $sheet.find("tbody tr").toArray().map((tr) => {
 				const $tr = $(tr);
+				const row = sheet.rows[+$tr.data("idx")];
 				return {
-					unit: sheet.rows[+$tr.data("idx")].unit,
+					unit: row.unit,
+					...(row.first ? { previous_reading: $tr.find(".pcrm-start").val() } : {}),
 					current_reading: $tr.find(".pcrm-current").val(),
 					meter_no: $tr.find(".pcrm-meter-no").val(),
 					meter_change: $tr.find(".pcrm-change").prop("checked") ? 1 : 0,

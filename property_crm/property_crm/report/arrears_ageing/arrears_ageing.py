@@ -12,7 +12,7 @@ from frappe.utils import getdate, today
 
 from property_crm.domain.fees import BUCKETS
 
-GROUPS = {"Estate": "si.property_estate", "Building": "u.building", "Unit": "it.property_unit"}
+GROUPS = {"Estate": "estate", "Building": "building", "Unit": "unit"}
 BUCKET_FIELDS = {"Not Due": "not_due", "0-30": "d0_30", "31-60": "d31_60", "61-90": "d61_90", "90+": "d90"}
 
 
@@ -30,40 +30,59 @@ def allowed_estates(filters) -> list[str]:
 	return frappe.get_list("Property Estate", filters=conditions, pluck="name", limit_page_length=0)
 
 
+# What each unit is owed on each outstanding fee invoice, with the invoice's estate, the unit's building
+# and the invoice's due date. An invoice of one unit (most of them) owes it all it owes, read from the
+# invoice alone (its unit and building are on it: `services.fees.set_invoice_unit`); an invoice of several
+# units owes each its lines' part of its net total. Both are read from our indexes (`install.HOST_INDEXES`).
+SHARES = """
+	select si.property_estate as estate, si.property_building as building, si.property_unit as unit,
+		si.name as invoice, si.due_date, si.outstanding_amount as owed
+	from `tabSales Invoice` si
+	where si.docstatus = 1 and si.outstanding_amount > 0 and si.base_net_total > 0
+		and si.property_estate in %(estates)s and si.property_unit is not null {one_building}
+	union all
+	select si.property_estate, u.building, it.property_unit, si.name, si.due_date,
+		si.outstanding_amount * it.base_net_amount / si.base_net_total
+	from `tabSales Invoice` si
+	join `tabSales Invoice Item` it on it.parent = si.name and it.parenttype = 'Sales Invoice'
+	join `tabProperty Unit` u on u.name = it.property_unit
+	where si.docstatus = 1 and si.outstanding_amount > 0 and si.base_net_total > 0
+		and si.property_estate in %(estates)s and si.property_unit is null {unit_building}
+"""
+
+
 def rows(filters, group: str) -> list[dict]:
 	estates = allowed_estates(filters)
 	if not estates:
 		return []
-	as_of = getdate(filters.get("as_of") or today())
 	key = GROUPS[group]
-	extra = ", max(u.estate) as estate, max(u.building) as building" if group != "Estate" else ""
-	building = "and u.building = %(building)s" if filters.get("building") else ""
-	# the unit's row only where its building or estate is wanted (an invoice's estate is its units')
-	units = "join `tabProperty Unit` u on u.name = it.property_unit" if extra or building else ""
-	unit_count = "1" if group == "Unit" else "count(distinct it.property_unit)"
-	# each line's part of what its invoice still owes (its part of the invoice's net total), bucketed by
-	# the invoice's days overdue; summed straight from the lines (the indexes `install.HOST_INDEXES` serve
-	# the invoices and lines from the index alone)
-	owed = "si.outstanding_amount * it.base_net_amount / si.base_net_total"
-	overdue = "datediff(%(as_of)s, si.due_date)"
+	extra = ", max(estate) as estate, max(building) as building" if group != "Estate" else ""
+	one_building = unit_building = ""
+	if filters.get("building"):
+		one_building, unit_building = (
+			"and si.property_building = %(building)s",
+			"and u.building = %(building)s",
+		)
+	unit_count = "1" if group == "Unit" else "count(distinct unit)"
+	overdue = "datediff(%(as_of)s, due_date)"
 	return frappe.db.sql(
 		f"""
 		select {key} as `group`{extra},
-			sum(case when {overdue} <= 0 then {owed} else 0 end) as not_due,
-			sum(case when {overdue} between 1 and 30 then {owed} else 0 end) as d0_30,
-			sum(case when {overdue} between 31 and 60 then {owed} else 0 end) as d31_60,
-			sum(case when {overdue} between 61 and 90 then {owed} else 0 end) as d61_90,
-			sum(case when {overdue} > 90 then {owed} else 0 end) as d90,
-			sum({owed}) as total, count(distinct si.name) as invoices, {unit_count} as units
-		from `tabSales Invoice` si
-		join `tabSales Invoice Item` it on it.parent = si.name and it.parenttype = 'Sales Invoice'
-		{units}
-		where si.docstatus = 1 and it.property_unit is not null and si.outstanding_amount > 0 and si.base_net_total > 0
-			and si.property_estate in %(estates)s {building}
+			sum(case when {overdue} <= 0 then owed else 0 end) as not_due,
+			sum(case when {overdue} between 1 and 30 then owed else 0 end) as d0_30,
+			sum(case when {overdue} between 31 and 60 then owed else 0 end) as d31_60,
+			sum(case when {overdue} between 61 and 90 then owed else 0 end) as d61_90,
+			sum(case when {overdue} > 90 then owed else 0 end) as d90,
+			sum(owed) as total, count(distinct invoice) as invoices, {unit_count} as units
+		from ({SHARES.format(one_building=one_building, unit_building=unit_building)}) share
 		group by {key}
 		order by {key}
 		""",
-		{"as_of": as_of, "estates": tuple(estates), "building": filters.get("building")},
+		{
+			"as_of": getdate(filters.get("as_of") or today()),
+			"estates": tuple(estates),
+			"building": filters.get("building"),
+		},
 		as_dict=True,
 	)
 
