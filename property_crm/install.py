@@ -180,6 +180,13 @@ HOST_INDEXES = {
 		"property_crm_unit_share",
 		["parent", "property_unit", "base_net_amount", "parenttype"],
 	),
+	# ERPNext's Dunning counts the earlier notices of each overdue payment (Dunning.set_dunning_level) by
+	# payment schedule row, which its table has no index for: every arrears notice read the whole table,
+	# twice per overdue bill (insert and submit), so the daily reminders slowed as notices accumulated
+	"Overdue Payment": (
+		"property_crm_schedule_notices",
+		["payment_schedule", "docstatus", "parent"],
+	),
 }
 
 

@@ -142,6 +142,15 @@ class TestArrears(FrappeTestCase):
 		)
 		plan = frappe.db.sql("explain " + one_unit, {"estates": ("x",)}, as_dict=True)
 		self.assertTrue(all("Using index" in (row.Extra or "") for row in plan), plan)
+		# ERPNext's Dunning counts each overdue payment's earlier notices by schedule row: from our index,
+		# not by reading every notice ever sent
+		query = frappe.get_all(
+			"Overdue Payment",
+			filters={"payment_schedule": "x", "parent": ("!=", "y"), "docstatus": 1},
+			run=False,
+		)
+		(plan,) = frappe.db.sql("explain " + query, as_dict=True)
+		self.assertEqual(plan.key, "property_crm_schedule_notices", plan)
 		plan = frappe.db.sql(
 			"explain select sum(si.outstanding_amount * it.base_net_amount / si.base_net_total) "
 			"from `tabSales Invoice` si force index (property_crm_outstanding) join `tabSales Invoice Item` it "
