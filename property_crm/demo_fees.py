@@ -56,6 +56,8 @@ def seed_fees(rng: random.Random, units: int, months: int, progress) -> None:
 		"terms": terms}  # fmt: skip
 	for i in range(months):
 		month = rules.add_months(first, i)
+		if frappe.db.exists("Property Billing Run", {"period": month, "status": "Completed"}):
+			continue  # billed by an earlier demo run that stopped before the notices
 		# a month cut short (the step was stopped) is finished by its own run, not a second one
 		unfinished = frappe.db.get_value("Property Billing Run", {"period": month, "status": "Running"})
 		run = frappe.get_doc("Property Billing Run", unfinished) if unfinished else frappe.get_doc(

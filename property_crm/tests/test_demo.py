@@ -35,7 +35,7 @@ out = {{
 	"counts": {{d: frappe.db.count(d) for d in ["Property Estate", "Property Building", "Property Unit",
 		"Property Owner", "Service Order", "Return Visit", "ToDo", "Sales Invoice", "User", "User Permission",
 		"Service Category", "Assignment Rule", "Item", "Customer", "Comment", "Version", "Complaint",
-		"Complaint Identity", "Property Fee Schedule", "Property Fee Charge", "Property Notice", "Property Event",
+		"Complaint Identity", "Property Fee Schedule", "Property Fee Charge", "Property Billing Run", "Property Notice", "Property Event",
 		"Survey Campaign", "Survey Response"]}},
 	"complaint_states": dict(frappe.db.sql("select status, count(*) from `tabComplaint` group by status")),
 	"anonymous": frappe.db.count("Complaint", {{"is_anonymous": 1, "complainant_name": "匿名"}}),
