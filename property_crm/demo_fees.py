@@ -13,13 +13,13 @@ nothing (a default marks the step done)."""
 
 import random
 import time
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import frappe
 from frappe.utils import add_days, cint, flt, getdate, now_datetime, nowdate
 
-from property_crm.demo_ledger import Ledger, insert
+from property_crm.demo_ledger import Ledger, Series, insert
 from property_crm.domain import demo_fees
 from property_crm.domain import fees as rules
 from property_crm.domain import ledger as ledger_rules
@@ -40,6 +40,11 @@ def seed_fees(rng: random.Random, units: int, months: int, progress) -> None:
 	first = rules.add_months(today.replace(day=1), -(months - 1))
 	ensure_fiscal_years(first.year, today.year)
 	sample = sample_units(units) if units else None
+	readings = ensure_meter_readings(rng, rules.add_months(first, -1), today, sample)
+	if readings:
+		progress(
+			f"fees: {readings:,} water meter readings, a month each from {rules.add_months(first, -1):%Y-%m}"
+		)
 	company = frappe.db.get_value(
 		"Property Estate",
 		frappe.db.get_value("Property Unit", sample[0], "estate") if sample else {},
@@ -292,6 +297,53 @@ def ensure_schedules() -> None:
 				],
 			}
 		).insert(ignore_permissions=True)  # Safe: demo data
+
+
+def ensure_meter_readings(rng: random.Random, first: date, today: date, units: list[str] | None) -> int:
+	"""A water reading per unit and month from `first` to last month (the schedules bill water postpaid, by
+	meter), each month starting where the last ended, with a meter number per home: written in bulk as the
+	reading's own rules would store them (`domain.demo_fees.meter_months`). Kept when there are readings."""
+	if frappe.db.exists("Property Meter Reading", {}):
+		return 0
+	months, month = [], first
+	while month < today.replace(day=1):
+		months.append(month)
+		month = rules.add_months(month, 1)
+	filters = {"name": ("in", units)} if units else {}
+	homes = frappe.get_all(
+		"Property Unit", filters=filters, fields=["name", "estate", "building"], order_by="name"
+	)
+	occupied = set(
+		frappe.get_all("Property Unit Occupant", filters={"parenttype": "Property Unit"}, pluck="parent")
+	)
+	series = Series(frappe.model.naming.parse_naming_series("MR-.YYYY.-"), 5)
+	now, user = now_datetime(), frappe.session.user
+	rows, written = [], 0
+	for home in homes:
+		if len(rows) >= 50_000:
+			written += _write_readings(rows, series)
+			rows = []
+		people = rng.randint(1, 4) if home.name in occupied else 0
+		meter = f"W{rng.randrange(10**8):08d}"
+		for on, previous, current, used in demo_fees.meter_months(
+			rng, months, people, Decimal(rng.randint(0, 2000))
+		):
+			rows.append({"name": series.next(), "naming_series": "MR-.YYYY.-", "unit": home.name,
+				"estate": home.estate, "building": home.building, "meter_type": "Water", "meter_no": meter,
+				"period": on, "reading_date": rules.add_months(on, 1) - timedelta(days=rng.randint(1, 3)),
+				"previous_reading": float(previous), "current_reading": float(current), "consumption": float(used),
+				"meter_change": 0, "rollover": 0, "docstatus": 0, "creation": now, "modified": now, "owner": user,
+				"modified_by": user, "idx": 0})  # fmt: skip
+	written += _write_readings(rows, series)
+	frappe.db.commit()
+	return written
+
+
+def _write_readings(rows: list[dict], series: Series) -> int:
+	if rows:
+		insert("Property Meter Reading", list(rows[0]), rows)
+		series.save()
+	return len(rows)
 
 
 def ensure_fiscal_years(first: int, last: int) -> None:

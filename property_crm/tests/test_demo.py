@@ -67,6 +67,18 @@ out = {{
 	"bill_states": dict(frappe.db.sql("select status, count(*) from `tabSales Invoice` where property_billing_period is not null group by status")),
 	"late_fee_states": dict(frappe.db.sql("select status, count(*) from `tabProperty Late Fee` group by status")),
 	"late_fee_invoices": frappe.db.count("Sales Invoice", {{"property_late_fee_of": ("is", "set"), "docstatus": 1}}),
+	"readings": frappe.db.count("Property Meter Reading", {{"meter_type": "Water"}}),
+	"reading_months": frappe.db.sql("select count(distinct period) from `tabProperty Meter Reading`")[0][0],
+	"water_lines": frappe.db.sql("select count(*) from `tabSales Invoice Item` it join `tabProperty Meter Reading` r "
+		"on r.name = it.property_meter_reading where it.item_code = 'PCRM-WATER' and it.docstatus = 1")[0][0],
+	"water_wrong": frappe.db.sql("select count(*) from `tabSales Invoice Item` it join `tabProperty Meter Reading` r "
+		"on r.name = it.property_meter_reading where abs(it.qty - r.consumption) > 0.001 "
+		"or it.property_period != date_format(r.period, '%Y-%m')")[0][0],
+	"unit_wrong": frappe.db.sql("select count(*) from `tabSales Invoice` si join (select parent, min(property_unit) as unit, "
+		"count(distinct property_unit) as units from `tabSales Invoice Item` group by parent) x on x.parent = si.name "
+		"where si.property_estate is not null and si.docstatus = 1 "
+		"and not ((x.units = 1 and si.property_unit <=> x.unit) or (x.units > 1 and si.property_unit is null))")[0][0],
+	"one_unit_bills": frappe.db.count("Sales Invoice", {{"property_unit": ("is", "set"), "docstatus": 1}}),
 }}
 pages = {{}}
 def get(client, path, **kw):
@@ -201,6 +213,14 @@ class TestDemoCompany(FrappeTestCase):
 		self.assertTrue({"Paid", "Overdue"} <= set(first["bill_states"]), first["bill_states"])
 		self.assertTrue({"Billed", "Accruing"} <= set(first["late_fee_states"]), first["late_fee_states"])
 		self.assertEqual(first["late_fee_invoices"], first["late_fee_states"]["Billed"])
+		# water by meter: a reading a unit a month (the month before the first bill to last month), billed
+		# postpaid as read; a bill of one home carries its unit, a bill of several none
+		self.assertEqual(first["reading_months"], 4)
+		self.assertEqual(first["readings"], 4 * first["counts"]["Property Unit"])
+		self.assertGreater(first["water_lines"], first["units_with_payer"] * 2)
+		self.assertEqual(first["water_wrong"], 0)
+		self.assertEqual(first["unit_wrong"], 0)
+		self.assertGreater(first["one_unit_bills"], 0)
 		self.assertGreater(first["anonymous"], 0)
 		self.assertEqual(first["counts"]["Complaint Identity"], first["anonymous"])
 		self.assertEqual(first["anonymous_leaks"], 0)

@@ -412,3 +412,21 @@ def test_split_parts_add_up_exactly_and_stay_within_a_fen(amount, weights):
 		exact = amount * weight / total if total else amount / len(weights)
 		assert abs(part - exact) < Decimal("0.01")
 		assert part == part.quantize(Decimal("0.01"))
+
+
+def test_demo_water_meters_run_on_from_month_to_month():
+	from property_crm.domain import demo_fees
+
+	rng = __import__("random").Random(7)
+	months = [date(2025, m, 1) for m in range(1, 13)]
+	rows = demo_fees.meter_months(rng, months, 3, D("1234.5"))
+	assert [r[0] for r in rows] == months
+	assert rows[0][1] == D("1234.5")
+	for (_m, _prev, current, _used), (_n, previous, _cur, _u) in pairwise(rows):
+		assert previous == current  # each month starts where the last ended
+	assert all(cur - prev == used and used > 0 for _m, prev, cur, used in rows)
+	# three people use more in July than in January, and an empty home next to nothing
+	july, january = rows[6][3], rows[0][3]
+	assert D("6.4") <= january <= D("9.8") and D("9.0") <= july <= D("13.5")
+	empty = demo_fees.meter_months(rng, months, 0, D("0"))
+	assert all(used <= D("0.6") for *_r, used in empty)
