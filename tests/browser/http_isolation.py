@@ -28,7 +28,12 @@ class Session:
 		r.raise_for_status()
 
 	def get(self, path: str, **params):
-		return self.http.get(self.url + path, params=params, timeout=120)
+		response = self.http.get(self.url + path, params=params, timeout=120)
+		# a page hands its CSRF token to the browser's script; an attacker's script would send it too
+		token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', response.text)
+		if token:
+			self.http.headers["X-Frappe-CSRF-Token"] = token[1]
+		return response
 
 	def post(self, path: str, **data):
 		return self.http.post(self.url + path, data=data, timeout=120)
