@@ -40,11 +40,10 @@ def seed_fees(rng: random.Random, units: int, months: int, progress) -> None:
 	first = rules.add_months(today.replace(day=1), -(months - 1))
 	ensure_fiscal_years(first.year, today.year)
 	sample = sample_units(units) if units else None
-	readings = ensure_meter_readings(rng, rules.add_months(first, -1), today, sample)
+	read_from = rules.add_months(first, -1)  # water is billed postpaid: the first bill's is the month before
+	readings = ensure_meter_readings(rng, read_from, today, sample)
 	if readings:
-		progress(
-			f"fees: {readings:,} water meter readings, a month each from {rules.add_months(first, -1):%Y-%m}"
-		)
+		progress(f"fees: {readings:,} water meter readings, a month each from {read_from:%Y-%m}")
 	company = frappe.db.get_value(
 		"Property Estate",
 		frappe.db.get_value("Property Unit", sample[0], "estate") if sample else {},
