@@ -6,7 +6,7 @@ Run from the bench's sites/ folder with the bench's Python, on a site prepared o
 	../env/bin/python /path/to/benchmarks/complaints.py --site SITE [--seed]
 
 --seed tops the complaints up to --complaints (default 20,000) with the demo's own generator
-(`property_crm.demo_complaints`), and gives the benchmark resident (the one of benchmarks/service_orders.py,
+(`property_crm.demo.complaints`), and gives the benchmark resident (the one of benchmarks/service_orders.py,
 whose Customer has ERPNext Issues of its own) --per-resident complaints about their home. A second --seed
 adds nothing. Every request goes through Frappe's WSGI application in-process (routing, session,
 permissions, rendering), timed as the median of --runs:
@@ -26,15 +26,15 @@ from datetime import date
 import frappe
 from frappe.utils import add_months, nowdate
 
-from property_crm.domain.complaint_analysis import GROUPINGS
+from property_crm.property_complaints.rules.analysis import GROUPINGS
 
 # benchmarks/ is the script's own folder: the service-order benchmark's resident, timer and medians
 from service_orders import Timer, bench_resident, medians_ms  # isort: skip
 
 
 def seed(complaints: int, per_resident: int, resident: str) -> None:
-	from property_crm.demo_complaints import add_complaints
-	from property_crm.domain.demo_orders import UnitInfo
+	from property_crm.demo.complaints import add_complaints
+	from property_crm.demo.generate.orders import UnitInfo
 
 	rng = random.Random(12345)
 	mine = len(resident_complaints(resident))

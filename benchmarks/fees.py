@@ -22,9 +22,9 @@ import time
 import frappe
 from frappe.utils import add_months, getdate, nowdate
 
-from property_crm.demo_fees import ensure_fiscal_years
-from property_crm.property_crm.report.arrears_ageing import arrears_ageing
-from property_crm.services import fees
+from property_crm.demo.fees import ensure_fiscal_years
+from property_crm.property_fees import billing as fees
+from property_crm.property_fees.report.arrears_ageing import arrears_ageing
 
 
 def next_free_month() -> str:

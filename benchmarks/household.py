@@ -182,7 +182,8 @@ def main():
 	args = parser.parse_args()
 	frappe.init(site=args.site, sites_path=".")
 	frappe.connect()
-	from property_crm.services import care, household
+	from property_crm.property_care import care
+	from property_crm.property_households import household
 
 	unit = household_unit()
 	if args.seed:
@@ -200,7 +201,7 @@ def main():
 	)
 	frappe.set_user("Administrator")
 	timer = Timer(args.site, args.manager, args.password)
-	path = f"/api/method/property_crm.services.household.household?unit={unit}"
+	path = f"/api/method/property_crm.property_households.household.household?unit={unit}"
 	timer.timed_ms("get", path)
 	http = statistics.median(timer.timed_ms("get", path) for _ in range(args.runs))
 	print(f"\n{f'measure (medians of {args.runs} runs)':52} {'ms':>9}")
@@ -216,7 +217,7 @@ def main():
 		print(f"{'daily care job, ' + str(add_days(day, offset)):52} {seconds:9.1f}  {counts}")
 	plan, seconds = rolled_back(lambda: care.plan_return_visits(add_days(day, 1)))
 	print(f"{'periodic visit planner, every estate':52} {seconds:9.1f}  {sum(plan.values())} visits")
-	from property_crm.property_crm.report.stale_files.stale_files import execute
+	from property_crm.property_care.report.stale_files.stale_files import execute
 
 	frappe.set_user(args.manager)
 	result, seconds = rolled_back(lambda: execute({"months": 12}))

@@ -41,8 +41,8 @@ MIX = (("home", 35), ("list", 30), ("detail", 25), ("new", 10))
 
 def ensure_residents(count: int) -> list[dict]:
 	"""Residents with a portal login, a Customer, their units' orders and as many ERPNext Issues."""
-	from property_crm.services import accounts
-	from property_crm.services.portal import orders_of, reach_of
+	from property_crm.property_households import accounts
+	from property_crm.property_households.resident_portal import orders_of, reach_of
 
 	out = []
 	for n in range(1, count + 1):

@@ -26,7 +26,7 @@ from werkzeug.test import Client
 import frappe
 from frappe.utils import add_months, now_datetime, nowdate
 
-from property_crm.demo_company import mark_repeats
+from property_crm.demo.orders import mark_repeats
 
 PREFIX_ORDER, PREFIX_ISSUE = "SO-BENCH-", "ISS-BENCH-"
 
@@ -123,7 +123,7 @@ def free_primary_contact() -> str:
 
 def bench_resident() -> str:
 	"""A resident with a portal login and a Customer, for both portals."""
-	from property_crm.services import accounts
+	from property_crm.property_households import accounts
 
 	name = frappe.db.get_value("Property Owner", {"user": "bench-resident@example.com"}, "name")
 	if not name:

@@ -31,8 +31,8 @@ from pathlib import Path
 import frappe
 from frappe.utils import add_months, now_datetime, nowdate
 
-from property_crm.demo_surveys import Writer, ensure_templates, household_rows
-from property_crm.domain import demo_surveys as demo
+from property_crm.demo.generate import surveys as demo
+from property_crm.demo.surveys import Writer, ensure_templates, household_rows
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from service_orders import Timer  # isort: skip
@@ -118,7 +118,7 @@ def time_portal(site: str, runs: int, user: str, password: str) -> None:
 
 
 def time_sending(site: str) -> None:
-	from property_crm.services import survey_campaigns
+	from property_crm.property_surveys import campaigns as survey_campaigns
 
 	old = frappe.get_all("Survey Campaign", filters={"title": SEND_TITLE}, pluck="name")
 	if old:

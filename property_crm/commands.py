@@ -48,7 +48,8 @@ def property_crm_demo(
 	Surveys and care events join the demo as those features arrive."""
 	import frappe
 
-	from property_crm.demo_company import print_logins, seed_company
+	from property_crm.demo.company import print_logins
+	from property_crm.demo.run import seed_company
 
 	site = get_site(context)
 	frappe.init(site=site)

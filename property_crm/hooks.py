@@ -68,8 +68,21 @@ fixtures = [
 	},
 ]
 
-after_install = "property_crm.install.after_install"
-after_migrate = "property_crm.install.after_migrate"
+# the core first (custom fields, indexes, workflows), then each module's own steps, in dependency order
+after_install = [
+	"property_crm.install.after_install",
+	"property_crm.property_service.setup.after_install",
+	"property_crm.property_complaints.setup.after_install",
+	"property_crm.property_surveys.surveys.install_dimensions",
+	"property_crm.property_fees.billing.ensure_fee_items",
+]
+after_migrate = [
+	"property_crm.install.after_migrate",
+	"property_crm.property_service.setup.after_migrate",
+	"property_crm.property_complaints.setup.after_migrate",
+	# once ERPNext's setup has made UOMs and the Item Group tree
+	"property_crm.property_fees.billing.ensure_fee_items",
+]
 before_uninstall = "property_crm.install.before_uninstall"
 before_tests = "property_crm.tests.setup.before_tests"
 
@@ -101,17 +114,27 @@ override_whitelisted_methods = {
 # Notifications on our doctypes reach only people who may read the document, and never show setup advice.
 override_doctype_class = {"Notification": "property_crm.overrides.notification.PropertyNotification"}
 
+# what a Return Visit's outcome means for the record it follows up (property_service/doctype/return_visit)
+return_visit_outcome = [
+	"property_crm.property_service.orders.on_return_visit_outcome",
+	"property_crm.property_complaints.complaints.on_return_visit_outcome",
+	"property_crm.property_care.care.on_return_visit_outcome",
+]
+
+# what a unit owes, for the household file (property_households.household): the fees module's answer
+unit_outstanding = ["property_crm.property_fees.billing.outstanding_of_units"]
+
 doc_events = {
-	"SMS Settings": {"on_update": "property_crm.services.sms.sync_sms_notifications"},
+	"SMS Settings": {"on_update": "property_crm.sms.sync_sms_notifications"},
 	# post-service surveys: a completed order / resolved complaint of a category with a survey invites
-	"Service Order": {"on_update": "property_crm.services.surveys.after_order_update"},
-	"Complaint": {"on_update": "property_crm.services.surveys.after_complaint_update"},
+	"Service Order": {"on_update": "property_crm.property_surveys.surveys.after_order_update"},
+	"Complaint": {"on_update": "property_crm.property_surveys.surveys.after_complaint_update"},
 	"Sales Invoice": {
 		# the invoice's one unit and building, where all its lines are of one (Arrears Ageing reads them)
-		"validate": "property_crm.services.fees.set_invoice_unit",
+		"validate": "property_crm.property_fees.billing.set_invoice_unit",
 		# a cancelled or deleted fee invoice frees its unit-fee-period shares for a corrected bill
-		"on_cancel": "property_crm.services.fees.free_shares",
-		"on_trash": "property_crm.services.fees.free_shares",
+		"on_cancel": "property_crm.property_fees.billing.free_shares",
+		"on_trash": "property_crm.property_fees.billing.free_shares",
 	},
 }
 
@@ -122,23 +145,23 @@ doctype_js = {
 }
 
 # fee Items need ERPNext's UOMs and Item Group tree, made by its setup wizard
-setup_wizard_complete = "property_crm.services.fees.after_setup_wizard"
+setup_wizard_complete = "property_crm.property_fees.billing.after_setup_wizard"
 
 scheduler_events = {
 	"cron": {
 		"*/15 * * * *": [
-			"property_crm.services.orders.escalate_overdue",
-			"property_crm.services.complaints.escalate",
+			"property_crm.property_service.orders.escalate_overdue",
+			"property_crm.property_complaints.complaints.escalate",
 		],
 	},
 	"daily": [
-		"property_crm.services.orders.auto_close_unrated",
-		"property_crm.services.complaints.auto_close_silent",
-		"property_crm.services.late_fees.daily",
-		"property_crm.services.reminders.daily",
-		"property_crm.services.survey_campaigns.close_ended",
+		"property_crm.property_service.orders.auto_close_unrated",
+		"property_crm.property_complaints.complaints.auto_close_silent",
+		"property_crm.property_fees.late_fees.daily",
+		"property_crm.property_fees.reminders.daily",
+		"property_crm.property_surveys.campaigns.close_ended",
 		# periodic return visits, birthdays and move-in anniversaries, holiday greetings (services.care)
-		"property_crm.services.care.daily",
+		"property_crm.property_care.care.daily",
 	],
 }
 
@@ -197,9 +220,9 @@ standard_portal_menu_items = [
 
 jinja = {
 	"methods": [
-		"property_crm.services.qr.qr_svg_data_uri",
-		"property_crm.services.qr.request_url",
-		"property_crm.services.household.household_file",
+		"property_crm.property_households.qr.qr_svg_data_uri",
+		"property_crm.property_households.qr.request_url",
+		"property_crm.property_households.household.household_file",
 	]
 }
 
@@ -207,3 +230,37 @@ jinja = {
 # (property_crm/portal), without Frappe's per-request Jinja environment and routing map.
 page_renderer = ["property_crm.portal.shell.PortalPage"]
 website_path_resolver = ["property_crm.portal.shell.resolve_path"]
+
+# The resident portal (the core shell in property_crm/portal renders them): each module's pages as (route
+# pattern, page function returning (template, context)), the functions its templates call, its part of the
+# home page, and the survey that may wait on a request.
+portal_pages = [
+	[r"property", "property_crm.property_households.portal.home"],
+	[r"property/requests", "property_crm.property_service.portal.requests"],
+	[r"property/requests/new", "property_crm.property_service.portal.new_request"],
+	[r"property/requests/(?P<name>[^/]+)", "property_crm.property_service.portal.request"],
+	[r"property/complaints", "property_crm.property_complaints.portal.complaints"],
+	[r"property/complaints/new", "property_crm.property_complaints.portal.new_complaint"],
+	[r"property/complaints/(?P<name>[^/]+)", "property_crm.property_complaints.portal.complaint"],
+	[r"property/bills", "property_crm.property_fees.portal.bill_list"],
+	[r"property/bills/(?P<name>[^/]+)", "property_crm.property_fees.portal.bill"],
+	[r"property/surveys", "property_crm.property_surveys.portal.survey_list"],
+	[r"property/surveys/(?P<name>[^/]+)", "property_crm.property_surveys.portal.survey"],
+	[r"property/s/(?P<token>[0-9a-zA-Z]+)", "property_crm.property_surveys.portal.survey_by_token"],
+	[r"property/notices", "property_crm.property_care.portal.notices"],
+	[r"property/notices/(?P<name>[^/]+)", "property_crm.property_care.portal.notice"],
+	[r"property/events", "property_crm.property_care.portal.events"],
+	[r"property/events/(?P<name>[^/]+)", "property_crm.property_care.portal.event"],
+	[r"property/profile", "property_crm.property_care.portal.my_profile"],
+]
+portal_template_functions = {
+	"resident_status": "property_crm.property_service.rules.service.resident_status",
+	"complaint_status": "property_crm.property_complaints.rules.complaint.resident_status",
+}
+portal_home = [
+	"property_crm.property_service.portal.home_section",
+	"property_crm.property_fees.portal.home_section",
+	"property_crm.property_complaints.portal.home_section",
+	"property_crm.property_surveys.portal.home_section",
+]
+order_survey = ["property_crm.property_surveys.resident_surveys.survey_of_order"]

@@ -6,7 +6,7 @@ import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 from frappe.modules.import_file import import_file_by_path
 
-from property_crm.services import defaults, fees, service_levels, sms, surveys
+from property_crm import sms
 
 CUSTOM_FIELDS = {
 	"Sales Invoice": [
@@ -151,12 +151,8 @@ CUSTOM_FIELDS = {
 
 
 def after_install():
+	"""The core's part; each module's own install steps follow it (hooks.py, `after_install`)."""
 	after_migrate()
-	# made once; a migrate never touches them again (staff edit them)
-	defaults.install_categories()
-	defaults.set_default_email_category()
-	defaults.install_complaint_defaults()
-	surveys.install_dimensions()
 
 
 # Our indexes on ERPNext's tables, for what is still owed (Arrears Ageing, arrears badges): the outstanding
@@ -216,17 +212,15 @@ def after_migrate():
 	create_custom_fields(CUSTOM_FIELDS, update=True)
 	ensure_host_indexes()
 	import_workflows()
-	service_levels.install_defaults()
 	sms.sync_sms_notifications()
-	fees.ensure_fee_items()  # once ERPNext's setup has made UOMs and the Item Group tree
 
 
 def import_workflows():
 	"""Frappe v15 does not sync workflows from modules: import ours with Frappe's own importer, which
 	skips a file whose `modified` matches what the database has (so a second migrate changes nothing)."""
-	folder = Path(frappe.get_module_path("Property CRM")) / "workflow"
-	for path in sorted(folder.glob("*.json")):
-		import_file_by_path(str(path))
+	for module in frappe.get_module_list("property_crm"):
+		for path in sorted((Path(frappe.get_module_path(module)) / "workflow").glob("*.json")):
+			import_file_by_path(str(path))
 
 
 # Records on host doctypes that point at our doctypes; Frappe's uninstall does not know them.
@@ -238,7 +232,9 @@ CONFIGURATION_FOR_OUR_DOCTYPES = (
 
 
 def before_uninstall():
-	ours = frappe.get_all("DocType", filters={"module": "Property CRM"}, pluck="name")
+	ours = frappe.get_all(
+		"DocType", filters={"module": ("in", frappe.get_module_list("property_crm"))}, pluck="name"
+	)
 	for doctype, field in CONFIGURATION_FOR_OUR_DOCTYPES:
 		for name in frappe.get_all(doctype, filters={field: ("in", ours)}, pluck="name"):
 			frappe.delete_doc(doctype, name, ignore_permissions=True, force=True)

@@ -153,9 +153,12 @@ def order_has_permission(doc, ptype: str | None = None, user: str | None = None,
 	if not _technician_only(user) or doc.is_new():
 		return True
 	# from the database, as the list condition does: a document sent back by a form may lack `_assign`
-	from property_crm.services.dispatch import assignees
-
 	return user in assignees(doc.name)
+
+
+def assignees(order: str) -> list[str]:
+	"""Who a service order is assigned to, from the database (a document in memory may lack `_assign`)."""
+	return frappe.parse_json(frappe.db.get_value(ORDER, order, "_assign") or "[]")
 
 
 # --- link search: Frappe's `ignore_user_permissions=1` makes the search ignore *all* permissions (the

@@ -23,12 +23,11 @@ from frappe.email.doctype.email_account.email_account import EmailAccount
 from frappe.email.doctype.notification.notification import Notification
 from frappe.utils import parse_addr
 
-MODULE = "Property CRM"
 SHOWN = 5  # recipients named in a timeline line
 
 
 def is_ours(doc) -> bool:
-	return frappe.get_meta(doc.doctype).module == MODULE
+	return frappe.get_meta(doc.doctype).module in frappe.get_module_list("property_crm")
 
 
 def may_read(doc, user: str, account: dict | None = None) -> bool:

@@ -11,37 +11,25 @@ from frappe import _
 from frappe.website.page_renderers.base_renderer import BaseRenderer
 from frappe.website.path_resolver import resolve_path as frappe_resolve_path
 
-from property_crm.domain import complaint
-from property_crm.domain.service import resident_status
-
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "portal"
+APP = Path(__file__).resolve().parent.parent
 LANGUAGES = (("zh", "中文"), ("en", "English"))
 
-# (route pattern, page function "module.function") — the function returns (template, context)
-PAGES = (
-	(re.compile(r"property"), "property_crm.portal.pages.home"),
-	(re.compile(r"property/requests"), "property_crm.portal.pages.requests"),
-	(re.compile(r"property/requests/new"), "property_crm.portal.pages.new_request"),
-	(re.compile(r"property/requests/(?P<name>[^/]+)"), "property_crm.portal.pages.request"),
-	(re.compile(r"property/complaints"), "property_crm.portal.complaints.complaints"),
-	(re.compile(r"property/complaints/new"), "property_crm.portal.complaints.new_complaint"),
-	(re.compile(r"property/complaints/(?P<name>[^/]+)"), "property_crm.portal.complaints.complaint"),
-	(re.compile(r"property/bills"), "property_crm.portal.bills.bill_list"),
-	(re.compile(r"property/bills/(?P<name>[^/]+)"), "property_crm.portal.bills.bill"),
-	(re.compile(r"property/surveys"), "property_crm.portal.surveys.survey_list"),
-	(re.compile(r"property/surveys/(?P<name>[^/]+)"), "property_crm.portal.surveys.survey"),
-	(re.compile(r"property/s/(?P<token>[0-9a-zA-Z]+)"), "property_crm.portal.surveys.survey_by_token"),
-	(re.compile(r"property/notices"), "property_crm.portal.care.notices"),
-	(re.compile(r"property/notices/(?P<name>[^/]+)"), "property_crm.portal.care.notice"),
-	(re.compile(r"property/events"), "property_crm.portal.care.events"),
-	(re.compile(r"property/events/(?P<name>[^/]+)"), "property_crm.portal.care.event"),
-	(re.compile(r"property/profile"), "property_crm.portal.care.my_profile"),
-)
+
+def template_folders() -> list[str]:
+	"""The shell's own templates (base, macros), then each module's `templates/portal`."""
+	return [str(APP / "templates" / "portal"), *sorted(str(p) for p in APP.glob("*/templates/portal"))]
+
+
+@cache
+def pages(site: str) -> tuple:
+	"""(route pattern, page function "module.function") from the modules' `portal_pages` hooks; each page
+	function returns (template, context). Compiled once per process and site."""
+	return tuple((re.compile(pattern), function) for pattern, function in frappe.get_hooks("portal_pages"))
 
 
 def match(path: str):
 	path = path.strip("/ ")
-	for pattern, function in PAGES:
+	for pattern, function in pages(frappe.local.site):
 		found = pattern.fullmatch(path)
 		if found:
 			return function, found.groupdict()
@@ -60,19 +48,16 @@ def resolve_path(path: str) -> str:
 def environment() -> Environment:
 	"""Compiled once per process (Frappe's own environment is rebuilt per request)."""
 	env = Environment(
-		loader=FileSystemLoader(str(TEMPLATES)),
+		loader=FileSystemLoader(template_folders()),
 		autoescape=select_autoescape(default=True),
 		auto_reload=bool(frappe.conf.developer_mode),
 		trim_blocks=True,
 		lstrip_blocks=True,
 	)
-	env.globals.update(
-		{
-			"resident_status": resident_status,
-			"complaint_status": complaint.resident_status,
-			"languages": LANGUAGES,
-		}
-	)
+	# what the modules' templates call (`portal_template_functions` hooks: the resident's words for states)
+	functions = frappe.get_hooks("portal_template_functions")
+	env.globals.update({name: frappe.get_attr(paths[-1]) for name, paths in functions.items()})
+	env.globals["languages"] = LANGUAGES
 	return env
 
 

@@ -13,7 +13,7 @@ import frappe
 from frappe.cache_manager import clear_doctype_map
 from frappe.utils.password import update_password
 
-from property_crm.domain import demo
+from property_crm.demo.generate import people as demo
 from property_crm.tests.setup import TEST_COMPANY
 
 PASSWORD = "Pcrm-test-2026!"
@@ -219,7 +219,7 @@ def make_outgoing_email_account() -> str:
 
 def portal_login(owner) -> str:
 	"""The resident's portal user (Property Resident), with the tests' password."""
-	from property_crm.services import accounts
+	from property_crm.property_households import accounts
 
 	user = accounts.ensure_portal_user(owner)
 	update_password(user, PASSWORD)

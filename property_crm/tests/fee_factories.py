@@ -3,7 +3,8 @@
 import frappe
 from frappe.utils import getdate
 
-from property_crm.services import accounts, fees
+from property_crm.property_fees import billing as fees
+from property_crm.property_households import accounts
 from property_crm.tests.factories import make_building, make_estate, make_owner, make_unit, occupant, unique
 
 

@@ -10,8 +10,8 @@ import sys
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from property_crm.domain.complaint import STATES as COMPLAINT_STATES
-from property_crm.domain.service import STATES
+from property_crm.property_complaints.rules.complaint import STATES as COMPLAINT_STATES
+from property_crm.property_service.rules.service import STATES
 
 SITE = "property-crm-demo-test.localhost"
 PASSWORD = "Demo-Test-2026!"

@@ -8,8 +8,8 @@ import sys
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from property_crm.domain.defaults import category_rows
-from property_crm.services.defaults import install_categories
+from property_crm.property_service.rules.defaults import category_rows
+from property_crm.property_service.setup import install_categories
 
 ROLES = (
 	"Property Manager",
@@ -78,9 +78,9 @@ class TestInstall(FrappeTestCase):
 			self.assertTrue(frappe.get_meta(doctype).track_changes, doctype)
 
 	def test_complaints_are_ready_to_use(self):
-		from property_crm.domain.complaint import ROOT_CAUSES
-		from property_crm.domain.defaults import COMPLAINT_CATEGORIES
-		from property_crm.services.defaults import install_complaint_defaults
+		from property_crm.property_complaints.rules.complaint import ROOT_CAUSES
+		from property_crm.property_complaints.rules.defaults import COMPLAINT_CATEGORIES
+		from property_crm.property_complaints.setup import install_complaint_defaults
 
 		install_complaint_defaults()  # made once by install or the v0_3 patch; a second call adds nothing
 		self.assertEqual(install_complaint_defaults(), 0)
@@ -103,7 +103,7 @@ class TestInstall(FrappeTestCase):
 			"Anonymous Complaint Acknowledgement", "Anonymous Complaint Resolved"):  # fmt: skip
 			self.assertTrue(frappe.db.get_value("Notification", name, "enabled"), name)
 		self.assertIn(
-			"property_crm.services.complaints.escalate",
+			"property_crm.property_complaints.complaints.escalate",
 			frappe.get_hooks("scheduler_events")["cron"]["*/15 * * * *"],
 		)
 

@@ -264,7 +264,7 @@ class TestNoSetupAdviceToTheWrongPeople(FrappeTestCase):
 			client = SiteClient(self.resident_user)
 			response = client._run(
 				"post",
-				"/api/method/property_crm.api.portal.submit_request",
+				"/api/method/property_crm.property_service.api.submit_request",
 				data={
 					"unit": self.unit.name,
 					"service_category": self.category.name,

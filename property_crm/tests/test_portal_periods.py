@@ -10,7 +10,8 @@ from datetime import datetime
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from property_crm.services import portal
+from property_crm.property_households import resident_portal as portal
+from property_crm.property_service import resident_requests
 from property_crm.tests.factories import (
 	SiteClient,
 	make_building,
@@ -28,7 +29,7 @@ PNG = bytes.fromhex(
 	"89504e470d0a1a0a0000000d4948445200000001000000010806000000"
 	"1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
 )
-API = "/api/method/property_crm.api.portal."
+API = "/api/method/property_crm.property_service.api."
 CSRF = re.compile(r"""csrf[-_]token(?:" content=|\s*=\s*)["']([0-9a-f]{20,})""")
 
 
@@ -228,7 +229,7 @@ class TestOccupancyPeriodsOnThePortal(FrappeTestCase):
 		for who, expected in self.expected.items():
 			resident_name = getattr(self, who).name
 			reach = portal.reach_of(resident_name)
-			listed = {row.name for row in portal.orders_of(reach, page_length=100)}
+			listed = {row.name for row in resident_requests.orders_of(reach, page_length=100)}
 			self.assertEqual(listed & self.all_orders, expected, who)
 			for name in self.all_orders:
 				row = frappe.db.get_value(
@@ -237,7 +238,7 @@ class TestOccupancyPeriodsOnThePortal(FrappeTestCase):
 				self.assertEqual(
 					reach.sees(row.unit, row.requester, row.creation), name in expected, (who, name)
 				)
-			counts = portal.counts_of(reach)
+			counts = resident_requests.counts_of(reach)
 			self.assertEqual(
 				counts["open"],
 				sum(
@@ -247,12 +248,12 @@ class TestOccupancyPeriodsOnThePortal(FrappeTestCase):
 				),
 				who,
 			)
-			to_rate = {row.name for row in portal.orders_to_rate(reach, limit=100)}
+			to_rate = {row.name for row in resident_requests.orders_to_rate(reach, limit=100)}
 			self.assertTrue(to_rate <= expected, (who, to_rate))
 
 	def test_unit_names_are_refused(self):
 		"""The old way of calling (a list of units) would ignore who lived there when: it fails loudly."""
 		with self.assertRaises(TypeError):
-			portal.orders_of([self.unit.name])
+			resident_requests.orders_of([self.unit.name])
 		with self.assertRaises(TypeError):
-			portal.counts_of([self.unit.name])
+			resident_requests.counts_of([self.unit.name])

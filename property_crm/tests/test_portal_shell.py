@@ -6,8 +6,8 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.website.path_resolver import PathResolver
 
-from property_crm.domain.service import RESIDENT_WORDS
 from property_crm.portal.shell import PortalPage
+from property_crm.property_service.rules.service import RESIDENT_WORDS
 from property_crm.tests.factories import (
 	SiteClient,
 	make_category,

@@ -12,7 +12,8 @@ import json
 import frappe
 from frappe.utils.password import update_password
 
-from property_crm.services import accounts, surveys
+from property_crm.property_households import accounts
+from property_crm.property_surveys import surveys
 
 QUESTIONS = [
 	{"question_key": "overall", "text_zh": "您对物业服务总体满意吗？", "text_en": "Overall, how satisfied are you?",

@@ -9,8 +9,17 @@ from pathlib import Path
 import pytest
 
 APP = Path(__file__).resolve().parents[2] / "property_crm"
-MODULE = APP / "property_crm"
-DOCTYPE_FILES = sorted(MODULE.glob("doctype/*/*.json"))
+# every module folder of the app (modules.txt): the core's and one per capability
+MODULE_FOLDERS = [
+	APP / name.lower().replace(" ", "_")
+	for name in (APP / "modules.txt").read_text(encoding="utf-8").split("\n")
+	if name.strip()
+]
+DOCTYPE_FILES = sorted(p for folder in MODULE_FOLDERS for p in folder.glob("doctype/*/*.json"))
+WORKFLOW_FILES = sorted(p for folder in MODULE_FOLDERS for p in folder.glob("workflow/*.json"))
+WORKSPACE_FILES = sorted(
+	p for folder in MODULE_FOLDERS for p in folder.glob("workspace/*/*.json") if p.stem == p.parent.name
+)
 DOCTYPES = {
 	json.loads(p.read_text())["name"]: json.loads(p.read_text())
 	for p in DOCTYPE_FILES
@@ -53,7 +62,7 @@ def test_doctypes_found():
 
 @pytest.mark.parametrize("name", sorted(DOCTYPES))
 def test_doctype_folder_is_snake_case_with_controller(name):
-	folder = MODULE / "doctype" / name.lower().replace(" ", "_")
+	folder = next(p.parent for p in DOCTYPE_FILES if p.stem == name.lower().replace(" ", "_"))
 	assert (folder / f"{folder.name}.json").exists()
 	assert (folder / f"{folder.name}.py").exists()
 
@@ -109,13 +118,18 @@ def test_fixture_roles():
 
 
 def test_workspace_shortcuts_cover_every_record():
-	workspace = json.loads((MODULE / "workspace" / "property_crm" / "property_crm.json").read_text())
-	targets = {s["link_to"] for s in workspace["shortcuts"]} | {l.get("link_to") for l in workspace["links"]}
+	"""Every record of ours is reachable from a workspace; each workspace's layout shows its shortcuts."""
+	targets = set()
+	for path in WORKSPACE_FILES:
+		workspace = json.loads(path.read_text())
+		targets |= {s["link_to"] for s in workspace["shortcuts"]} | {
+			l.get("link_to") for l in workspace["links"]
+		}
+		content = json.loads(workspace["content"])
+		shortcut_labels = {s["label"] for s in workspace["shortcuts"]}
+		assert {c["data"]["shortcut_name"] for c in content if c["type"] == "shortcut"} == shortcut_labels
 	records = {n for n, d in DOCTYPES.items() if not d.get("istable")}
 	assert records <= targets
-	content = json.loads(workspace["content"])
-	shortcut_labels = {s["label"] for s in workspace["shortcuts"]}
-	assert {c["data"]["shortcut_name"] for c in content if c["type"] == "shortcut"} == shortcut_labels
 
 
 def translatable_strings() -> set[str]:
@@ -128,12 +142,13 @@ def translatable_strings() -> set[str]:
 					out.add(field[key])
 			if field["fieldtype"] == "Select" and field.get("options"):
 				out.update(o for o in field["options"].split("\n") if o)
-	workspace = json.loads((MODULE / "workspace" / "property_crm" / "property_crm.json").read_text())
-	out.add(workspace["label"])
-	out.update(s["label"] for s in workspace["shortcuts"])
-	out.update(l["label"] for l in workspace["links"])
+	for path in WORKSPACE_FILES:
+		workspace = json.loads(path.read_text())
+		out.add(workspace["label"])
+		out.update(s["label"] for s in workspace["shortcuts"])
+		out.update(l["label"] for l in workspace["links"])
 	out.update(json.loads((APP / "fixtures" / "role.json").read_text())[i]["role_name"] for i in range(5))
-	for path in (MODULE / "workflow").glob("*.json"):
+	for path in WORKFLOW_FILES:
 		workflow = json.loads(path.read_text())
 		out.update(s["state"] for s in workflow["states"])
 		out.update(t["action"] for t in workflow["transitions"])
@@ -161,7 +176,7 @@ def test_every_string_has_a_chinese_translation():
 
 
 def test_domain_messages_are_translated():
-	from property_crm.domain.errors import MESSAGES
+	from property_crm.errors import MESSAGES
 
 	catalogue = zh_catalogue()
 	missing = [m for m in MESSAGES if not catalogue.get(m)]
@@ -175,7 +190,7 @@ def test_translations_keep_their_placeholders():
 
 def test_workflow_sanity():
 	"""Every state reachable from Draft, every transition between declared states, waiting states lead back."""
-	workflow = json.loads((MODULE / "workflow" / "service_order.json").read_text())
+	workflow = json.loads(next(p for p in WORKFLOW_FILES if p.name == "service_order.json").read_text())
 	states = {s["state"] for s in workflow["states"]}
 	fixture_states = {s["name"] for s in json.loads((APP / "fixtures" / "workflow_state.json").read_text())}
 	fixture_actions = {
@@ -199,7 +214,7 @@ def test_workflow_sanity():
 	completes = [t for t in workflow["transitions"] if t["action"] == "Complete"]
 	assert completes and all("completion_notes" in (t["condition"] or "") for t in completes)
 	assert workflow["workflow_state_field"] == "status"
-	from property_crm.domain.service import STATES
+	from property_crm.property_service.rules.service import STATES
 
 	assert states == set(STATES)
 

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from property_crm.domain import complaint as rules
+from property_crm.property_complaints.rules import complaint as rules
 
 NOW = datetime(2026, 6, 10, 10, 0)
 
@@ -131,7 +131,7 @@ def test_the_complaint_workflow():
 	from pathlib import Path
 
 	app = Path(__file__).resolve().parents[2] / "property_crm"
-	workflow = json.loads((app / "property_crm" / "workflow" / "complaint.json").read_text())
+	workflow = json.loads((app / "property_complaints" / "workflow" / "complaint.json").read_text())
 	states = {s["state"] for s in workflow["states"]}
 	assert states == set(rules.STATES)
 	fixture_states = {s["name"] for s in json.loads((app / "fixtures" / "workflow_state.json").read_text())}

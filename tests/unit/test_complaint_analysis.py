@@ -5,8 +5,8 @@ from datetime import date, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from property_crm.domain import complaint_analysis as analysis
-from property_crm.domain.complaint_analysis import Facts, figures
+from property_crm.property_complaints.rules import analysis
+from property_crm.property_complaints.rules.analysis import Facts, figures
 
 NOW = datetime(2026, 11, 23, 15, 0)
 T0 = datetime(2026, 10, 1, 9, 0)

@@ -2,8 +2,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from property_crm.domain.contact import is_mainland_mobile, normalize_email, normalize_mobile
-from property_crm.domain.errors import DomainError
+from property_crm.errors import DomainError
+from property_crm.property_households.rules.contact import (
+	is_mainland_mobile,
+	normalize_email,
+	normalize_mobile,
+)
 
 # [0-9], not \d: hypothesis would draw other scripts' digits for \d, and those are (rightly) refused
 mainland = st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True)

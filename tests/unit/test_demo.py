@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from property_crm.domain import demo
-from property_crm.domain.contact import is_mainland_mobile, normalize_mobile
-from property_crm.domain.identity import birth_date_from_mainland_id, normalize_id_number
+from property_crm.demo.generate import people as demo
+from property_crm.property_households.rules.contact import is_mainland_mobile, normalize_mobile
+from property_crm.property_households.rules.identity import birth_date_from_mainland_id, normalize_id_number
 
 TODAY = date(2026, 11, 23)
 

@@ -6,7 +6,7 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
-from property_crm.domain import demo_care
+from property_crm.demo.generate import care as demo_care
 
 TODAY = date(2026, 6, 10)
 

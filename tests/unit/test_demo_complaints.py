@@ -4,7 +4,16 @@ import random
 from collections import Counter
 from datetime import date, datetime, timedelta
 
-from property_crm.domain.complaint import (
+from property_crm.demo.generate.complaints import (
+	CATEGORIES,
+	CategoryInfo,
+	link_repeats,
+	make_complaints,
+	name_complaints,
+	person_of,
+)
+from property_crm.demo.generate.orders import UnitInfo
+from property_crm.property_complaints.rules.complaint import (
 	ANONYMOUS,
 	FULFILLED_STATES,
 	REPEAT_WINDOW_DAYS,
@@ -14,16 +23,7 @@ from property_crm.domain.complaint import (
 	priority_of,
 	resolve_problems,
 )
-from property_crm.domain.defaults import COMPLAINT_CATEGORIES
-from property_crm.domain.demo_complaints import (
-	CATEGORIES,
-	CategoryInfo,
-	link_repeats,
-	make_complaints,
-	name_complaints,
-	person_of,
-)
-from property_crm.domain.demo_orders import UnitInfo
+from property_crm.property_complaints.rules.defaults import COMPLAINT_CATEGORIES
 
 NOW = datetime(2026, 11, 23, 15, 0)
 HANDLERS = {"A01": ["a01.cs@x", "a01.manager@x"], "B02": ["b02.cs@x"]}

@@ -9,16 +9,16 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from property_crm.domain import demo_orders
-from property_crm.domain.defaults import CATEGORY_TREE, category_rows, chinese_names, leaves
-from property_crm.domain.demo_orders import (
+from property_crm.demo.generate import orders as demo_orders
+from property_crm.demo.generate.orders import (
 	CategoryInfo,
 	UnitInfo,
 	add_service_hours,
 	make_orders,
 	name_orders,
 )
-from property_crm.domain.service import RESIDENT_WORDS, STATES, resident_status
+from property_crm.property_service.rules.defaults import CATEGORY_TREE, category_rows, chinese_names, leaves
+from property_crm.property_service.rules.service import RESIDENT_WORDS, STATES, resident_status
 
 ZH = {
 	row[0]: row[1]

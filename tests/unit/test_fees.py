@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from property_crm.domain import fees
-from property_crm.domain.fees import Override, Period
+from property_crm.property_fees.rules import fees
+from property_crm.property_fees.rules.fees import Override, Period
 
 D = Decimal
 money_st = st.decimals(min_value=D("0.01"), max_value=D("100000"), places=2)
@@ -367,7 +367,7 @@ def test_rollover_recovers_the_consumption(previous, used):
 
 
 def test_fee_messages_are_translated():
-	catalogue = Path(fees.__file__).resolve().parents[1] / "translations" / "zh.csv"
+	catalogue = Path(fees.__file__).resolve().parents[2] / "translations" / "zh.csv"
 	with open(catalogue, encoding="utf-8", newline="") as fh:
 		zh = {r[0]: r[1] for r in csv.reader(fh) if r}
 	assert not [m for m in fees.FEE_MESSAGES if not zh.get(m)]
@@ -377,7 +377,7 @@ def test_fee_messages_are_translated():
 def test_demo_payments_never_in_the_future_and_never_more_than_the_bill():
 	import random
 
-	from property_crm.domain import demo_fees
+	from property_crm.demo.generate import fees as demo_fees
 
 	rng = random.Random(7)
 	today = date(2026, 11, 23)
@@ -415,7 +415,7 @@ def test_split_parts_add_up_exactly_and_stay_within_a_fen(amount, weights):
 
 
 def test_demo_water_meters_run_on_from_month_to_month():
-	from property_crm.domain import demo_fees
+	from property_crm.demo.generate import fees as demo_fees
 
 	rng = __import__("random").Random(7)
 	months = [date(2025, m, 1) for m in range(1, 13)]

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from property_crm.domain.errors import DomainError
-from property_crm.domain.identity import (
+from property_crm.errors import DomainError
+from property_crm.property_households.rules.identity import (
 	ID_TYPES,
 	PROVINCES,
 	birth_date_from_mainland_id,

@@ -1,6 +1,6 @@
 """Where an e-mailed request belongs: the pure placement rule and the body's HTML."""
 
-from property_crm.domain.intake import (
+from property_crm.property_service.rules.intake import (
 	NO_CURRENT_UNIT,
 	SEVERAL_FILES,
 	SEVERAL_UNITS,

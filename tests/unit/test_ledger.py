@@ -7,7 +7,7 @@ from itertools import islice
 from hypothesis import given
 from hypothesis import strategies as st
 
-from property_crm.domain import ledger
+from property_crm.property_fees.rules import ledger
 
 D = Decimal
 DUE = date(2026, 3, 16)

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from property_crm.domain import meter_sheet
-from property_crm.domain.meter_sheet import SheetError
+from property_crm.property_fees.rules import meter_sheet
+from property_crm.property_fees.rules.meter_sheet import SheetError
 
 D = Decimal
 
@@ -330,7 +330,7 @@ def test_walking_order_is_by_floor_then_number(units):
 
 # ------------------------------------------------------------------ messages
 def test_messages_are_translated_and_name_the_field():
-	catalogue = Path(meter_sheet.__file__).resolve().parents[1] / "translations" / "zh.csv"
+	catalogue = Path(meter_sheet.__file__).resolve().parents[2] / "translations" / "zh.csv"
 	with catalogue.open(encoding="utf-8", newline="") as fh:
 		zh = {row[0]: row[1] for row in csv.reader(fh) if row}
 	assert not [m for m in meter_sheet.SHEET_MESSAGES if not zh.get(m)]

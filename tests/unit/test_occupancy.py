@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from property_crm.domain.errors import DomainError
-from property_crm.domain.occupancy import (
+from property_crm.errors import DomainError
+from property_crm.property_households.rules.occupancy import (
 	OCCUPANT_RELATIONS,
 	current_occupants,
 	unit_name,

@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from property_crm.domain.occupancy_periods import Reach, Window, lives_there, reach, window
+from property_crm.property_households.rules.occupancy_periods import Reach, Window, lives_there, reach, window
 
 D = date
 TODAY = D(2025, 3, 15)

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from property_crm.domain.service import (
+from property_crm.property_service.rules.service import (
 	FULFILLED_STATES,
 	OPEN_STATES,
 	PAUSED_STATES,

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from property_crm.domain import survey as s
-from property_crm.domain.survey import Occupant, Question, SurveyError
+from property_crm.property_surveys.rules import survey as s
+from property_crm.property_surveys.rules.survey import Occupant, Question, SurveyError
 
 KEY = b"site-secret"
 
@@ -295,7 +295,7 @@ def test_change():
 def test_demo_answers_are_valid_and_scored(seed, mood):
 	import random
 
-	from property_crm.domain import demo_surveys as demo
+	from property_crm.demo.generate import surveys as demo
 
 	rng = random.Random(seed)
 	for template, answers in (
@@ -313,7 +313,7 @@ def test_demo_answers_are_valid_and_scored(seed, mood):
 def test_demo_repair_survey_follows_the_order_rating():
 	import random
 
-	from property_crm.domain import demo_surveys as demo
+	from property_crm.demo.generate import surveys as demo
 
 	rng = random.Random(1)
 	assert all(demo.repair_answers(rng, 5)["done"] == "5" for _i in range(20))

@@ -1,6 +1,6 @@
 import frappe
 
-from property_crm.services.defaults import install_categories, set_default_email_category
+from property_crm.property_service.setup import install_categories, set_default_email_category
 
 
 def execute():

@@ -1,6 +1,6 @@
 """Sites installed before surveys existed get the default survey dimensions once."""
 
-from property_crm.services.surveys import install_dimensions
+from property_crm.property_surveys.surveys import install_dimensions
 
 
 def execute():

@@ -5,7 +5,7 @@
 	const show = (frm) => {
 		if (frm.is_new()) return;
 		frappe.call({
-			method: "property_crm.api.fees.arrears",
+			method: "property_crm.property_fees.api.arrears",
 			args: { doctype: frm.doctype, name: frm.doc.name },
 			callback: (r) => {
 				const a = r.message;

@@ -1,12 +1,12 @@
 // Bulk meter-reading entry (抄表录入): one building, one kind of meter, one month, every unit on one screen.
 // Opened from the Property Building form and the Property Meter Reading list. Enter / Tab / ↓ move to the
 // next unit's reading, Shift+Enter / Shift+Tab / ↑ back; Ctrl+S saves. The server saves all or nothing
-// (property_crm.api.meter_entry) and names every unit at fault. A meter never read before has no previous
+// (property_crm.property_fees.meter_entry_api) and names every unit at fault. A meter never read before has no previous
 // reading: its row takes a starting reading (what it showed when fitted or taken over; empty is 0).
 frappe.provide("property_crm.meter_entry");
 
 (() => {
-	const API = "property_crm.api.meter_entry.";
+	const API = "property_crm.property_fees.meter_entry_api.";
 	const esc = (v) => frappe.utils.escape_html(v === null || v === undefined ? "" : String(v));
 	const num = (v) => {
 		const text = String(v ?? "").replace(/[,\s]/g, "");

@@ -3,7 +3,7 @@
 frappe.provide("property_crm.surveys");
 
 property_crm.surveys.answer_dialog = function ({ campaign, invitation, channel, title, on_done }) {
-	frappe.call("property_crm.services.survey_campaigns.questions_for", { campaign }).then(({ message }) => {
+	frappe.call("property_crm.property_surveys.campaigns.questions_for", { campaign }).then(({ message }) => {
 		const fields = message.fields.slice();
 		if (!invitation && !message.anonymous) {
 			fields.unshift(
@@ -26,7 +26,7 @@ property_crm.surveys.answer_dialog = function ({ campaign, invitation, channel, 
 					}
 				}
 				frappe.call({
-					method: "property_crm.services.survey_campaigns.record_answers",
+					method: "property_crm.property_surveys.campaigns.record_answers",
 					args: { answers: JSON.stringify(answers), channel, invitation, campaign: invitation ? null : campaign,
 						person: values.__person, unit: values.__unit },
 					freeze: true,

@@ -1,0 +1,93 @@
+"""The demo company: a living property company on any site, fresh or not.
+
+`property-crm-demo` runs these steps in order (one module of this package each); each one looks at what is there and adds only what is
+missing, so a second run changes no counts:
+ 1. ERPNext's setup wizard, for a Chinese company, where it has not run (ERPNext's own setup function);
+ 2. the default service categories;
+ 3. the portfolio (estates, buildings, units, residents, vehicles: `demo_data.seed_portfolio`);
+ 4. staff: a company-wide manager, an accountant, a manager and a customer-service clerk per estate
+    (restricted by User Permission), technicians in category pools (Assignment Rules);
+ 5. portal logins for a sample of residents, among them a tenant who moved in last month into a flat
+    whose previous tenant had filed requests;
+ 6. 24 months of service orders in every state (bulk), with assignments, SLA outcomes, escalations,
+    ratings, return visits, materials; status timelines for the portal residents' orders;
+ 7. draft Sales Invoices for the most recent chargeable repairs;
+ 8. 24 months of complaints in every state (bulk, `demo_complaints`; default one per 20 units): SLA outcomes,
+    hotline cases and replies, root causes, feedback and reopenings, repeats, anonymous ones (their
+    complainant on the confidential Complaint Identity); skipped when the site has complaints.
+ 9. fees (`demo_fees`): schedules for every estate; 24 months of monthly bills for every unit (or a
+    sample), payments in each payer's habit, late fees, arrears notices; ERPNext makes the first bill and
+    payment, the rest are written in bulk as copies of their rows (`demo_ledger`).
+10. surveys (`demo_surveys`): templates (yearly, after-repair, after-complaint) on every category; a yearly
+    survey per year (last year's anonymous and closed), one invitation per household; an after-repair survey
+    for a share of the completed orders; follow-up visits for the named low answers.
+It ends by printing the logins. Care events join this list as they come.
+"""
+
+import random
+import time
+from collections.abc import Callable
+
+import frappe
+
+from property_crm.demo.care import seed_care
+from property_crm.demo.company import ensure_items, ensure_portal_residents, ensure_setup, ensure_staff
+from property_crm.demo.complaints import ensure_complaints
+from property_crm.demo.fees import seed_fees
+from property_crm.demo.households import seed_portfolio
+from property_crm.demo.orders import ORDERS_DONE, make_invoices, seed_orders
+from property_crm.demo.surveys import seed_surveys
+from property_crm.property_service.setup import install_categories, set_default_email_category
+
+
+def seed_company(
+	units: int = 200,
+	residents: int | None = None,
+	orders: int | None = None,
+	estates: int | None = None,
+	company: str | None = None,
+	seed: int = 2026,
+	password: str = "Demo-2026!",
+	progress: Callable[[str], None] = print,
+	fee_units: int = 0,
+	fee_months: int = 24,
+	complaints: int | None = None,
+) -> list[dict]:
+	"""Every step above; returns the logins (user, role, estate, password)."""
+	started = time.monotonic()
+	rng = random.Random(seed)
+	# Frappe refuses more than 60 new users a minute (against sign-up floods); the demo makes staff and
+	# residents' logins in one go
+	frappe.local.conf.throttle_user_limit = max(frappe.local.conf.get("throttle_user_limit") or 60, 10_000)
+	company = ensure_setup(company, progress)
+	made = install_categories()
+	set_default_email_category()
+	progress(f"service categories: {made} made, {frappe.db.count('Service Category')} in all")
+	if frappe.db.count("Property Unit"):
+		progress(f"portfolio: kept as it is ({frappe.db.count('Property Unit'):,} units)")
+	else:
+		progress(
+			seed_portfolio(
+				units, residents if residents is not None else units * 2, estates, company, seed, progress
+			)
+		)
+	frappe.db.commit()
+	logins = ensure_staff(password, progress)
+	ensure_items(company)
+	logins += ensure_portal_residents(rng, password, progress)
+	frappe.db.commit()
+	if frappe.db.get_default(ORDERS_DONE):
+		progress(f"service orders: kept as they are ({frappe.db.count('Service Order'):,})")
+	else:
+		count = orders if orders is not None else frappe.db.count("Property Unit") * 5
+		seed_orders(rng, count, progress)
+		frappe.db.set_default(ORDERS_DONE, str(count))
+		frappe.db.commit()
+	make_invoices(progress)
+	frappe.db.commit()
+	ensure_complaints(complaints, seed + 8, progress)
+	seed_fees(rng, fee_units, fee_months, progress)
+	seed_care(random.Random(seed + 9), progress)
+	seed_surveys(rng, progress)
+	progress(f"demo ready in {time.monotonic() - started:.0f} s")
+	return logins

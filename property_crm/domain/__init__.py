@@ -1,1 +1,0 @@
-"""Pure rules of Property CRM: plain Python, no Frappe, tested in milliseconds."""
