@@ -213,6 +213,39 @@ def after_migrate():
 	ensure_host_indexes()
 	import_workflows()
 	sms.sync_sms_notifications()
+	ensure_module_profiles()
+
+
+# Frappe's Module Profiles, one per staff role: the modules whose workspaces that role's desk shows (every
+# other module is blocked). Presentation only: what a user may read is the permission rules' business.
+OURS = ("Property CRM", "Property Households", "Property Service", "Property Complaints", "Property Surveys",
+	"Property Fees", "Property Care")  # fmt: skip
+MODULE_PROFILES = {
+	"Property Manager": {*OURS, "Accounts", "Selling", "Support"},
+	"Property Customer Service": {*OURS, "Selling", "Support"} - {"Property Fees"},
+	"Property Accountant": {"Property CRM", "Property Households", "Property Fees", "Accounts", "Selling"},
+	"Property Technician": {"Property Service"},
+}
+
+
+def ensure_module_profiles() -> None:
+	"""Each profile blocks every module it does not show; a migrate brings them up to date (new modules of
+	other apps are blocked too), and the users who have a profile get its blocks again."""
+	modules = frappe.get_all("Module Def", pluck="name")
+	for name, shown in MODULE_PROFILES.items():
+		blocked = sorted(set(modules) - shown)
+		if frappe.db.exists("Module Profile", name):
+			profile = frappe.get_doc("Module Profile", name)
+			if sorted(row.module for row in profile.block_modules) == blocked:
+				continue
+		else:
+			profile = frappe.new_doc("Module Profile")
+			profile.module_profile_name = name
+		profile.set("block_modules", [{"module": module} for module in blocked])
+		# Safe: configuration the app ships, written on install and migrate.
+		profile.save(ignore_permissions=True)
+		for user in frappe.get_all("User", filters={"module_profile": name}, pluck="name"):
+			frappe.get_doc("User", user).save(ignore_permissions=True)
 
 
 def import_workflows():

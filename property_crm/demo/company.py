@@ -75,10 +75,15 @@ def ensure_setup(company: str | None, progress) -> str:
 
 # ------------------------------------------------------------------ 4. staff and technicians
 def ensure_user(email: str, first_name: str, roles: list[str], password: str, estates=()) -> str:
+	# the desk their role needs: Frappe's Module Profile of that role (install.MODULE_PROFILES)
+	profile = next((role for role in roles if frappe.db.exists("Module Profile", role)), None)
 	if frappe.db.exists("User", email):
 		user = frappe.get_doc("User", email)
 		if set(roles) - {r.role for r in user.roles}:
 			user.add_roles(*roles)
+		if profile and user.module_profile != profile:
+			user.module_profile = profile
+			user.save(ignore_permissions=True)
 	else:
 		user = frappe.get_doc(
 			{
@@ -88,6 +93,7 @@ def ensure_user(email: str, first_name: str, roles: list[str], password: str, es
 				"user_type": "System User",
 				"language": "zh",
 				"send_welcome_email": 0,
+				"module_profile": profile,
 				"roles": [{"role": role} for role in roles],
 			}
 		)
