@@ -1,5 +1,7 @@
 """Bench commands of Property CRM."""
 
+import sys
+
 import click
 
 from frappe.commands import get_site, pass_context
@@ -49,7 +51,12 @@ def property_crm_demo(
 	import frappe
 
 	from property_crm.demo.company import print_logins
+	from property_crm.demo.progress import Progress
 	from property_crm.demo.run import seed_company
+
+	def write(text: str) -> None:
+		sys.stdout.write(text)
+		sys.stdout.flush()
 
 	site = get_site(context)
 	frappe.init(site=site)
@@ -64,7 +71,7 @@ def property_crm_demo(
 			company=company,
 			seed=seed,
 			password=password,
-			progress=click.echo,
+			progress=Progress(write, tty=sys.stdout.isatty()),
 			fee_units=fee_units,
 			fee_months=fee_months,
 			complaints=complaints,

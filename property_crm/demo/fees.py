@@ -59,8 +59,10 @@ def seed_fees(rng: random.Random, units: int, months: int, progress) -> None:
 	terms = {e: late_fees.terms_of(e) for e in estates}
 	state = {"habits": {}, "customers": {}, "ledger": None, "rng": rng, "today": today, "context": context,
 		"terms": terms}  # fmt: skip
+	bar = progress.bar("months billed", months)
 	for i in range(months):
 		month = rules.add_months(first, i)
+		bar.update(i)
 		if frappe.db.exists("Property Billing Run", {"period": month, "status": "Completed"}):
 			continue  # billed by an earlier demo run that stopped before the notices
 		# a month cut short (the step was stopped) is finished by its own run, not a second one
@@ -76,15 +78,14 @@ def seed_fees(rng: random.Random, units: int, months: int, progress) -> None:
 		if state["ledger"] is None and bills:
 			state["ledger"], bills = start_ledger(bills, run, month, state)
 		made = [bill_in_bulk(bill, run, month, state) for bill in bills]
-		counts = state["ledger"].flush() if state["ledger"] else {}
+		if state["ledger"]:
+			state["ledger"].flush()
 		run.db_set({"status": "Completed", "finished_on": now_datetime(), "progress": 100,
 			"invoices_made": cint(run.invoices_made) + len(made),
 			"charges_made": cint(run.charges_made) + sum(len(b.lines) for b in bills),
 			"amount_billed": flt(run.amount_billed) + sum(made)})  # fmt: skip
 		frappe.db.commit()
-		progress(
-			f"fees: {month:%Y-%m} billed, {len(made):,} invoices with their payments and late fees ({counts})"
-		)
+		bar.update(i + 1)
 	sent = reminders.daily(today)
 	frappe.db.set_default(FEES_DONE, "1")
 	frappe.db.commit()

@@ -25,7 +25,7 @@ def seed_portfolio(
 	estates: int | None = None,
 	company: str | None = None,
 	seed: int = 2026,
-	progress: Callable[[str], None] = print,
+	progress=None,
 ) -> str:
 	started = time.monotonic()
 	rng = random.Random(seed)
@@ -181,6 +181,7 @@ def _insert_owners(rng, people, on: date, progress) -> None:
 		"color",
 	]
 	owners, vehicles, seen_ids = [], [], set()
+	bar = progress.bar("residents", len(people))
 	for n, person in enumerate(people):
 		name = f"{prefix}{first + n:05d}"
 		person["name"] = name
@@ -219,10 +220,11 @@ def _insert_owners(rng, people, on: date, progress) -> None:
 		if len(owners) == CHUNK:
 			frappe.db.bulk_insert("Property Owner", owner_fields, owners, chunk_size=CHUNK)
 			owners = []
-			progress(f"  residents: {n + 1:,} / {len(people):,}")
+			bar.update(n + 1)
 	if owners:
 		frappe.db.bulk_insert("Property Owner", owner_fields, owners, chunk_size=CHUNK)
 	frappe.db.bulk_insert("Property Vehicle", vehicle_fields, vehicles, chunk_size=CHUNK)
+	bar.update(len(people))
 	progress(f"{len(people):,} residents, {len(vehicles):,} vehicles")
 
 
@@ -242,6 +244,7 @@ def _insert_units(unit_plan, occupants, progress) -> None:
 		"primary_contact",
 	]
 	units, rows = [], []
+	bar = progress.bar("units", len(unit_plan))
 	for n, unit in enumerate(unit_plan, start=1):
 		living = occupants.get(unit["name"], [])
 		primary = next((r["person"] for r in living if r.get("primary_contact")), None)
@@ -268,9 +271,10 @@ def _insert_units(unit_plan, occupants, progress) -> None:
 			frappe.db.bulk_insert("Property Unit", unit_fields, units, chunk_size=CHUNK)
 			frappe.db.bulk_insert("Property Unit Occupant", row_fields, rows, chunk_size=CHUNK)
 			units, rows = [], []
-			progress(f"  units: {n:,} / {len(unit_plan):,}")
+			bar.update(n)
 	frappe.db.bulk_insert("Property Unit", unit_fields, units, chunk_size=CHUNK)
 	frappe.db.bulk_insert("Property Unit Occupant", row_fields, rows, chunk_size=CHUNK)
+	bar.update(len(unit_plan))
 	progress(f"{len(unit_plan):,} units")
 
 

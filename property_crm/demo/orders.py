@@ -47,7 +47,7 @@ def seed_orders(rng: random.Random, count: int, progress) -> None:
 		)
 	}
 	visitors = visitors_by_estate()
-	insert_orders(orders, agreements, people, visitors, now)
+	insert_orders(orders, agreements, people, visitors, now, progress.bar("service orders", len(orders)))
 	mark_repeats()
 	progress(f"service orders: {len(orders):,} over 24 months in {time.monotonic() - started:.0f} s")
 
@@ -159,11 +159,11 @@ PATH = {"Accepted": ["Accepted"], "Dispatched": ["Accepted", "Dispatched"],
 	"Closed": ["Accepted", "Dispatched", "In Progress", "Completed", "Closed"]}  # fmt: skip
 
 
-def insert_orders(orders, agreements, people, visitors, now) -> None:
+def insert_orders(orders, agreements, people, visitors, now, bar=None) -> None:
 	admin = "Administrator"
 	rows, materials, todos, visits, comments, versions = [], [], [], [], [], []
 	visit_last = {}
-	for order in orders:
+	for done_count, order in enumerate(orders, start=1):
 		person = people.get(order["requester"]) if order["requester"] else None
 		amount = sum(m["qty"] * m["rate"] for m in order["materials"])
 		technician = order["technician"]
@@ -213,8 +213,12 @@ def insert_orders(orders, agreements, people, visitors, now) -> None:
 				previous = status
 		if len(rows) >= CHUNK:
 			flush(rows, materials, todos, visits, comments, versions)
+			if bar:
+				bar.update(done_count)
 			rows, materials, todos, visits, comments, versions = [], [], [], [], [], []
 	flush(rows, materials, todos, visits, comments, versions)
+	if bar:
+		bar.update(len(orders))
 	for prefix, number in visit_last.items():
 		set_series(prefix, number)
 

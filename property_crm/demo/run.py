@@ -25,8 +25,6 @@ It ends by printing the logins. Care events join this list as they come.
 """
 
 import random
-import time
-from collections.abc import Callable
 
 import frappe
 
@@ -36,6 +34,7 @@ from property_crm.demo.complaints import ensure_complaints
 from property_crm.demo.fees import seed_fees
 from property_crm.demo.households import seed_portfolio
 from property_crm.demo.orders import ORDERS_DONE, make_invoices, seed_orders
+from property_crm.demo.progress import Progress
 from property_crm.demo.surveys import seed_surveys
 from property_crm.property_service.setup import install_categories, set_default_email_category
 
@@ -48,46 +47,52 @@ def seed_company(
 	company: str | None = None,
 	seed: int = 2026,
 	password: str = "Demo-2026!",
-	progress: Callable[[str], None] = print,
+	progress: Progress | None = None,
 	fee_units: int = 0,
 	fee_months: int = 24,
 	complaints: int | None = None,
 ) -> list[dict]:
-	"""Every step above; returns the logins (user, role, estate, password)."""
-	started = time.monotonic()
+	"""Every step above, each timed (`progress.timings`); returns the logins (user, role, estate, password)."""
+	progress = progress or Progress(lambda text: print(text, end=""))
 	rng = random.Random(seed)
 	# Frappe refuses more than 60 new users a minute (against sign-up floods); the demo makes staff and
 	# residents' logins in one go
 	frappe.local.conf.throttle_user_limit = max(frappe.local.conf.get("throttle_user_limit") or 60, 10_000)
-	company = ensure_setup(company, progress)
-	made = install_categories()
-	set_default_email_category()
-	progress(f"service categories: {made} made, {frappe.db.count('Service Category')} in all")
-	if frappe.db.count("Property Unit"):
-		progress(f"portfolio: kept as it is ({frappe.db.count('Property Unit'):,} units)")
-	else:
-		progress(
+	with progress.step("ERPNext setup and service categories"):
+		company = ensure_setup(company, progress)
+		made = install_categories()
+		set_default_email_category()
+		progress(f"service categories: {made} made, {frappe.db.count('Service Category')} in all")
+	with progress.step("Estates, buildings, units and residents"):
+		if frappe.db.count("Property Unit"):
+			progress(f"portfolio: kept as it is ({frappe.db.count('Property Unit'):,} units)")
+		else:
 			seed_portfolio(
 				units, residents if residents is not None else units * 2, estates, company, seed, progress
 			)
-		)
-	frappe.db.commit()
-	logins = ensure_staff(password, progress)
-	ensure_items(company)
-	logins += ensure_portal_residents(rng, password, progress)
-	frappe.db.commit()
-	if frappe.db.get_default(ORDERS_DONE):
-		progress(f"service orders: kept as they are ({frappe.db.count('Service Order'):,})")
-	else:
-		count = orders if orders is not None else frappe.db.count("Property Unit") * 5
-		seed_orders(rng, count, progress)
-		frappe.db.set_default(ORDERS_DONE, str(count))
 		frappe.db.commit()
-	make_invoices(progress)
-	frappe.db.commit()
-	ensure_complaints(complaints, seed + 8, progress)
-	seed_fees(rng, fee_units, fee_months, progress)
-	seed_care(random.Random(seed + 9), progress)
-	seed_surveys(rng, progress)
-	progress(f"demo ready in {time.monotonic() - started:.0f} s")
+	with progress.step("Staff, their desks and residents' logins"):
+		logins = ensure_staff(password, progress)
+		ensure_items(company)
+		logins += ensure_portal_residents(rng, password, progress)
+		frappe.db.commit()
+	with progress.step("Service orders"):
+		if frappe.db.get_default(ORDERS_DONE):
+			progress(f"service orders: kept as they are ({frappe.db.count('Service Order'):,})")
+		else:
+			count = orders if orders is not None else frappe.db.count("Property Unit") * 5
+			seed_orders(rng, count, progress)
+			frappe.db.set_default(ORDERS_DONE, str(count))
+			frappe.db.commit()
+		make_invoices(progress)
+		frappe.db.commit()
+	with progress.step("Complaints"):
+		ensure_complaints(complaints, seed + 8, progress)
+	with progress.step("Fees: bills, payments, late fees, notices"):
+		seed_fees(rng, fee_units, fee_months, progress)
+	with progress.step("Customer care"):
+		seed_care(random.Random(seed + 9), progress)
+	with progress.step("Surveys"):
+		seed_surveys(rng, progress)
+	progress.write(progress.summary() + "\n")
 	return logins
