@@ -23,7 +23,10 @@ ROLES = (
 def fingerprint() -> dict:
 	"""Everything the app writes on migrate, with the timestamps a rewrite would change."""
 	doctypes = frappe.get_all(
-		"DocType", filters={"module": "Property CRM"}, fields=["name", "modified"], order_by="name"
+		"DocType",
+		filters={"module": ("in", frappe.get_module_list("property_crm"))},
+		fields=["name", "modified"],
+		order_by="name",
 	)
 	return {
 		"doctypes": [(d.name, str(d.modified)) for d in doctypes],
@@ -47,7 +50,18 @@ def fingerprint() -> dict:
 			order_by="name",
 		),
 		"role_count": frappe.db.count("Role", {"name": ("like", "Property %")}),
-		"workspace": str(frappe.db.get_value("Workspace", "Property CRM", "modified")),
+		"workspaces": frappe.get_all(
+			"Workspace",
+			filters={"module": ("in", frappe.get_module_list("property_crm"))},
+			fields=["name", "modified"],
+			order_by="name",
+		),
+		"charts": frappe.get_all(
+			"Dashboard Chart", filters={"is_standard": 1}, fields=["name", "modified"], order_by="name"
+		),
+		"module_profiles": frappe.get_all(
+			"Module Profile", filters={"name": ("like", "Property %")}, fields=["name", "modified"]
+		),
 		"workflow": str(frappe.db.get_value("Workflow", "Service Order", "modified")),
 		"transitions": frappe.db.count("Workflow Transition", {"parent": "Service Order"}),
 		"agreements": frappe.get_all(
@@ -167,7 +181,7 @@ print(json.dumps({{
 	"custom_fields": frappe.get_all("Custom Field", filters={{"dt": ("in", ["Customer", "Sales Invoice"]),
 		"fieldname": ("in", ["property_owner", "service_order"])}}, pluck="name"),
 	"columns": [frappe.db.has_column("Customer", "property_owner"), frappe.db.has_column("Sales Invoice", "service_order")],
-	"doctypes": frappe.get_all("DocType", filters={{"module": "Property CRM"}}, pluck="name"),
+	"doctypes": frappe.get_all("DocType", filters={{"module": ("like", "Property %")}}, pluck="name"),
 	"tables": frappe.db.table_exists("Service Order"),
 	"workflow": bool(frappe.db.exists("Workflow", "Service Order")),
 	"agreements": frappe.db.count("Service Level Agreement", {{"document_type": "Service Order"}}),
