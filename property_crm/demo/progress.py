@@ -79,5 +79,5 @@ class Progress:
 
 	def summary(self) -> str:
 		total = sum(t for _n, t in self.timings)
-		lines = [f"  {name:<34} {duration(took):>12}" for name, took in self.timings]
-		return "\n".join(["Time of each step:", *lines, f"  {'in all':<34} {duration(total):>12}"])
+		lines = [f"  {name:<44} {duration(took):>10}" for name, took in self.timings]
+		return "\n".join(["Time of each step:", *lines, f"  {'in all':<44} {duration(total):>10}"])

@@ -182,3 +182,19 @@ def test_residents_read_residents_words():
 		"Closed": "已关闭", "Cancelled": "已取消"}  # fmt: skip
 	for state, chinese in expected.items():
 		assert ZH[RESIDENT_WORDS[state]] == chinese
+
+
+def test_every_technician_has_open_jobs_and_customer_service_new_requests():
+	"""At any demo size beyond a handful, every role has live work: each pool technician two open jobs in
+	his own categories, several new requests waiting to be accepted."""
+	orders, categories = sample(n=300)
+	technicians = {t for c in categories.values() for t in c.technicians}
+	for technician in technicians:
+		mine = [
+			o
+			for o in orders
+			if o["technician"] == technician and o["status"] in ("Dispatched", "In Progress")
+		]
+		assert len(mine) >= 2, technician
+		assert all(technician in categories[o["service_category"]].technicians for o in mine)
+	assert sum(o["status"] == "Draft" for o in orders) >= 5

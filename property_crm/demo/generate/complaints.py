@@ -124,6 +124,9 @@ class CategoryInfo:
 	resolution_hours: float = 0
 
 
+NEW_COMPLAINTS = 3  # registered, not yet investigated: customer service's waiting work
+
+
 def season_weight(category: str, month: int) -> float:
 	"""How likely a category is in a month: its seasonal weight in its months (always, when it has none)."""
 	_subjects, months, weight, _causes = CATEGORIES.get(category, ((), (), 1.0, ()))
@@ -158,13 +161,15 @@ def make_complaints(
 	building_units: dict[str, int] | None = None,
 ) -> list[dict]:
 	"""The complaints, oldest first. The newest len(STATES) take one state each (every state is there even in
-	a small demo). `handlers`: estate → staff who handle its complaints; `building_units`: building → its
+	a small demo), the next few are new complaints waiting for customer service (`NEW_COMPLAINTS`).
+	`handlers`: estate → staff who handle its complaints; `building_units`: building → its
 	number of units (default: counted in `units`), for what an anonymous complaint may keep."""
 	if not units or not categories or count <= 0:
 		return []
 	moments = opening_times(rng, count, now, months)
 	forced = list(STATES)
 	rng.shuffle(forced)
+	forced += ["Registered"] * NEW_COMPLAINTS
 	# a few households complain again and again
 	frequent = rng.sample(units, k=max(1, len(units) // 30))
 	if building_units is None:

@@ -153,27 +153,47 @@ def make_orders(
 	escalate_at_percent: float = 80,
 	second_escalation: timedelta = timedelta(hours=4),
 ) -> list[dict]:
-	"""The orders, oldest first. The first len(STATES) newest orders take one state each (every state is
-	there even in a small demo)."""
+	"""The orders, oldest first. The newest ones are live work for every role, even in a small demo
+	(`live_work`): each state once, two open jobs for every technician of a pool, a few new requests
+	waiting for customer service; the rest follow the season and their age."""
 	leaves = [c for c in categories if c.technicians] or categories
 	moments = opening_times(rng, count, now, months)
-	forced = list(STATES)
-	rng.shuffle(forced)
+	forced = live_work(rng, leaves)[:count]
 	orders = []
 	for position, opened in enumerate(moments):
 		newest_rank = count - 1 - position
-		status = forced[newest_rank] if newest_rank < len(forced) else status_for_age(rng, now - opened)
-		if newest_rank < len(forced):  # a forced state needs a believable age
+		if newest_rank < len(forced):  # live work needs a believable age: opened in the last few days
+			status, technician = forced[newest_rank]
 			opened = now - timedelta(hours=rng.randint(30, 120))
-		category = rng.choices(leaves, [season_weight(c, opened.month) for c in leaves])[0]
+			pool = [c for c in leaves if technician in c.technicians] if technician else leaves
+		else:
+			status, technician, pool = status_for_age(rng, now - opened), None, leaves
+		category = rng.choices(pool, [season_weight(c, opened.month) for c in pool])[0]
 		unit = rng.choice(units)
-		orders.append(
-			make_order(
-				rng, opened, status, category, unit, targets, now, escalate_at_percent, second_escalation
-			)
+		order = make_order(
+			rng, opened, status, category, unit, targets, now, escalate_at_percent, second_escalation
 		)
+		if technician:
+			order["technician"] = technician
+		orders.append(order)
 	orders.sort(key=lambda o: o["creation"])
 	return orders
+
+
+NEW_REQUESTS = 4  # requests waiting for customer service to accept, beyond the one Draft of every state
+OPEN_JOBS = ("Dispatched", "In Progress")  # each technician's live jobs
+
+
+def live_work(rng, leaves) -> list[tuple[str, str | None]]:
+	"""(state, technician) of the newest orders, newest first: every state once (so a demo of a dozen
+	orders has them all), then each pool technician's open jobs and new requests, each part shuffled."""
+	technicians = sorted({t for c in leaves for t in c.technicians})
+	states = [(state, None) for state in STATES]
+	more = [(state, technician) for technician in technicians for state in OPEN_JOBS]
+	more += [("Draft", None)] * NEW_REQUESTS
+	rng.shuffle(states)
+	rng.shuffle(more)
+	return states + more
 
 
 def make_order(rng, opened, status, category, unit, targets, now, escalate_at_percent, second_escalation):
