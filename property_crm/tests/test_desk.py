@@ -13,6 +13,7 @@ from property_crm.install import MODULE_PROFILES, ensure_module_profiles
 from property_crm.tests.factories import SiteClient, make_estate, make_user
 
 APP = Path(frappe.get_app_path("property_crm"))
+SOURCE = "property_crm.property_crm.dashboard_chart_source.counts_by_field.counts_by_field.get"
 STAFF = ("Property Manager", "Property Customer Service", "Property Accountant", "Property Technician")
 
 
@@ -148,3 +149,28 @@ class TestDeskPerRole(FrappeTestCase):
 			self.assertNotIn(frappe.db.get_value("Number Card", name, "color"), ("#29CD42", "green", "Green"))
 		for name in ("Overdue Service Orders", "Overdue Complaints", "Arrears"):
 			self.assertEqual(frappe.db.get_value("Number Card", name, "color"), "#E24C4C", name)
+
+	def test_counts_by_field_speak_the_readers_language_and_refuse_other_doctypes(self):
+		manager = self.users["Property Manager"]
+		frappe.db.set_value("User", manager, "language", "zh")
+		frappe.db.commit()
+		client = SiteClient(manager)
+		filters = {"doctype": "Property Unit", "field": "status", "conditions": []}
+		response = client.post(f"/api/method/{SOURCE}", {"filters": json.dumps(filters), "no_cache": 1})
+		self.assertEqual(response.status_code, 200, response.text)
+		labels = response.json["message"]["labels"]
+		self.assertTrue(labels)
+		self.assertFalse({"Occupied", "Vacant", "Rented", "Renovating"} & set(labels), labels)
+		# an attacker's filters: a doctype not ours, a field that is not one, SQL in the field
+		for doctype, field in (("User", "role_profile_name"), ("Property Unit", "nonexistent"),
+			("Property Unit", "status) union select name from tabUser -- ")):  # fmt: skip
+			bad = {"doctype": doctype, "field": field}
+			response = client.post(f"/api/method/{SOURCE}", {"filters": json.dumps(bad), "no_cache": 1})
+			self.assertIn(response.status_code, (403, 417), (doctype, field, response.text))
+			self.assertNotIn("Administrator", response.text)
+		# a technician counts only what he may read: the resident register is not his
+		technician = SiteClient(self.users["Property Technician"])
+		owners = {"doctype": "Property Owner", "field": "resident_type", "conditions": []}
+		response = technician.post(f"/api/method/{SOURCE}", {"filters": json.dumps(owners), "no_cache": 1})
+		total = sum(response.json["message"]["datasets"][0]["values"]) if response.status_code == 200 else 0
+		self.assertEqual(total, 0, response.text)
