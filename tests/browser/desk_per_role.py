@@ -17,6 +17,7 @@ from desk_check import CHROMIUM_ARGS, login
 from playwright.sync_api import sync_playwright
 
 DESK = {"width": 1440, "height": 1000}
+DRAWN = ".dashboard-widget-box .chart-container svg, .dashboard-widget-box .frappe-chart"
 # login → the workspaces its desk shows (install.MODULE_PROFILES ∩ the workspace's roles)
 ROLES = {
 	"manager": ["Property CRM", "Property Households", "Property Service", "Property Complaints",
@@ -59,12 +60,19 @@ def main() -> None:
 			for name in ours:
 				page.goto(f"{args.url}/app/{slug(name)}")
 				page.wait_for_selector(".widget", timeout=30_000)
-				page.wait_for_timeout(4000)  # cards and charts load after the page
-				cards = page.locator(".number-widget-box").count()
-				figures = [t.strip() for t in page.locator(".number-widget-box .number").all_inner_texts()]
-				charts = page.locator(".dashboard-widget-box").count()
-				drawn = page.locator(".dashboard-widget-box .chart-container svg, .dashboard-widget-box .frappe-chart").count()
-				empty = page.locator(".dashboard-widget-box .chart-empty-state").count()
+				# cards and charts load after the page (a report chart runs its report): up to 30 s
+				for _ in range(30):
+					page.wait_for_timeout(1000)
+					cards = page.locator(".number-widget-box").count()
+					figures = [
+						t.strip() for t in page.locator(".number-widget-box .number").all_inner_texts()
+					]
+					charts = page.locator(".dashboard-widget-box").count()
+					drawn = page.locator(DRAWN).count()
+					empty = page.locator(".dashboard-widget-box .chart-empty-state").count()
+					if drawn + empty >= charts and len(figures) == cards and all(figures):
+						break
+				page.wait_for_timeout(1500)  # the charts' own animation
 				title = page.locator(".page-title .title-text").first.inner_text()
 				seen[f"{login_name} / {name}"] = {"title": title, "cards": dict(zip(
 					page.locator(".number-widget-box .widget-title").all_inner_texts(), figures, strict=False)),
