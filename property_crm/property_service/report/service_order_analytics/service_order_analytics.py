@@ -135,7 +135,8 @@ def columns(group_label: str) -> list[dict]:
 def chart(data) -> dict:
 	return {
 		"data": {
-			"labels": [str(d["group"]) for d in data],
+			# categories in the reader's language (estates, buildings, months and logins read as they are)
+			"labels": [_(str(d["group"])) for d in data],
 			"datasets": [{"name": _("Orders"), "values": [d["orders"] for d in data]}],
 		},
 		"type": "bar",

@@ -248,7 +248,7 @@ def chart(data, group_by) -> dict | None:
 		return None
 	return {
 		"data": {
-			"labels": [str(r["group"]) for r in rows],
+			"labels": [_(str(r["group"])) for r in rows],  # categories in the reader's language
 			"datasets": [
 				{"name": _("CSAT %"), "values": [r["csat"] or 0 for r in rows]},
 				{"name": _("NPS"), "values": [r["nps"] or 0 for r in rows]},
