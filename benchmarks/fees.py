@@ -5,7 +5,7 @@ Run from the bench's sites/ folder with the bench's Python, on a demo site (`pro
 	../env/bin/python /path/to/benchmarks/fees.py --site SITE [--units 20000] [--baseline 300] [--runs 11]
 
 1. Billing run: bills one month (the month after the demo's last billed month, so nothing is billed yet)
-   for --units units through the billing run (`services.fees.run`: plan, unique shares, ERPNext Sales
+   for --units units through the billing run (`property_fees.billing.run`: plan, unique shares, ERPNext Sales
    Invoices inserted and submitted), and then creates the same kind of invoices for the next month one by
    one through ERPNext's API (`frappe.get_doc({...Sales Invoice...}).insert(); .submit()`, ERPNext filling
    in every default) for the first --baseline payers. Prints invoices per second of each.

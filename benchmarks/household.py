@@ -9,9 +9,9 @@ Run from the bench's sites/ folder with the bench's Python, on the demo site (RE
 of history: service orders every few weeks, quarterly return visits with outcomes, named and anonymous
 complaints, survey answers where surveys exist, birthday care events, community-event sign-ups and
 communications. A second --seed adds nothing. Then it measures (medians of --runs):
-- the 360° page's data, `services.household.household`, in-process and through Frappe's WSGI application as
+- the 360° page's data, `property_households.household.household`, in-process and through Frappe's WSGI application as
   the estate's manager (goal: ≤ 300 ms), with its query count; the printed household file;
-- the daily care job (`services.care.daily_care`) over every resident, for three days (goal: ≤ 60 s each);
+- the daily care job (`property_care.care.daily_care`) over every resident, for three days (goal: ≤ 60 s each);
 - the periodic visit planner over every estate, and the Stale Files report over every file.
 The jobs run inside a transaction that is rolled back, so the site keeps no trace of them.
 """

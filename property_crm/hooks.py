@@ -138,7 +138,7 @@ doc_events = {
 	},
 }
 
-# the arrears badge (services.late_fees.arrears_badge) on the forms where staff meet a household
+# the arrears badge (property_fees.late_fees.arrears_badge) on the forms where staff meet a household
 doctype_js = {
 	doctype: "public/js/arrears.js"
 	for doctype in ("Property Unit", "Property Owner", "Service Order", "Complaint")
@@ -160,7 +160,7 @@ scheduler_events = {
 		"property_crm.property_fees.late_fees.daily",
 		"property_crm.property_fees.reminders.daily",
 		"property_crm.property_surveys.campaigns.close_ended",
-		# periodic return visits, birthdays and move-in anniversaries, holiday greetings (services.care)
+		# periodic return visits, birthdays and move-in anniversaries, holiday greetings (property_care.care)
 		"property_crm.property_care.care.daily",
 	],
 }

@@ -21,7 +21,7 @@ CUSTOM_FIELDS = {
 			"search_index": 1,
 			"module": "Property CRM",
 		},
-		# fees: the invoice of one payer, estate and month from a billing run (services.fees)
+		# fees: the invoice of one payer, estate and month from a billing run (property_fees.billing)
 		{
 			"fieldname": "property_estate",
 			"fieldtype": "Link",
@@ -64,7 +64,7 @@ CUSTOM_FIELDS = {
 			"search_index": 1,
 			"module": "Property CRM",
 		},
-		# the unit and building of every line (services.fees.set_invoice_unit): empty for a bill of several
+		# the unit and building of every line (property_fees.billing.set_invoice_unit): empty for a bill of several
 		# units; Arrears Ageing reads what such an invoice owes without its lines
 		{
 			"fieldname": "property_unit",

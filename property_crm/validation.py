@@ -1,4 +1,4 @@
-"""Glue between the pure rules in `property_crm.domain` and Frappe: translated, user-facing errors."""
+"""Glue between the pure rules (each module's `rules/`) and Frappe: translated, user-facing errors."""
 
 from collections.abc import Callable
 from typing import TypeVar

@@ -1,5 +1,5 @@
 """The demo's care step: a care policy per estate (quarterly visits, monthly for residents tagged elderly
-living alone), marketing consent for a share of residents and a share of stale files (`domain.demo_care`),
+living alone), marketing consent for a share of residents and a share of stale files (`demo.generate.care`),
 notices per estate and building with some read receipts, community events with sign-ups and attendance,
 upcoming holiday campaigns, a verification round; then the real jobs run as the scheduler would: the
 periodic visit planner and the daily care job for the last three days. Once only (a default marks it)."""

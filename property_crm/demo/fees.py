@@ -1,12 +1,12 @@
 """The demo's fees step: fee schedules for every estate, then `months` of monthly bills for every billed unit
-(or a sample: `--fee-units`), with payments in the payers' habits (`domain.demo_fees`: on time, late,
+(or a sample: `--fee-units`), with payments in the payers' habits (`demo.generate.fees`: on time, late,
 partial, partial then the rest, unpaid), late fees and the reminder ladder.
 
 Every bill is an ERPNext Sales Invoice and every payment a Payment Entry, with their GL and Payment Ledger
 entries; at two years × 20,000 units they are written in bulk as copies of the first bill and payment, which
 ERPNext makes itself (`property_crm.demo.ledger`). What to bill comes from the real billing run's plan
-(`services.fees.plan`: schedules, occupancy, proration, payers), each share is a Property Fee Charge row as
-the run writes it, and late fees are `domain.fees.late_fee` over each bill's payments, as the daily job
+(`property_fees.billing.plan`: schedules, occupancy, proration, payers), each share is a Property Fee Charge row as
+the run writes it, and late fees are `property_fees.rules.fees.late_fee` over each bill's payments, as the daily job
 computes them: billed on their own invoice once the bill is settled, accruing while it is not. The reminder
 ladder then runs as the scheduler would today. Each month is committed on its own; a second run adds
 nothing (a default marks the step done)."""
@@ -189,7 +189,7 @@ def late_fee(invoice: dict, bill, paid: list[tuple[date, float]], habit: str, st
 
 
 def late_fee_lines(bill, invoice: str, result, context: dict) -> list[dict]:
-	"""As `services.late_fees.late_fee_lines`: a line per unit, its part by its part of the bill."""
+	"""As `property_fees.late_fees.late_fee_lines`: a line per unit, its part by its part of the bill."""
 	units: dict[str, list] = {}
 	for line in bill.lines:
 		span = line.share or line.period
@@ -303,7 +303,7 @@ def ensure_schedules() -> None:
 def ensure_meter_readings(rng: random.Random, first: date, today: date, units: list[str] | None) -> int:
 	"""A water reading per unit and month from `first` to last month (the schedules bill water postpaid, by
 	meter), each month starting where the last ended, with a meter number per home: written in bulk as the
-	reading's own rules would store them (`domain.demo_fees.meter_months`). Kept when there are readings."""
+	reading's own rules would store them (`demo.generate.fees.meter_months`). Kept when there are readings."""
 	if frappe.db.exists("Property Meter Reading", {}):
 		return 0
 	months, month = [], first

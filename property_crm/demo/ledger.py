@@ -5,7 +5,7 @@ Two years of monthly bills for 20,000 units is some 450,000 submitted invoices a
 ERPNext's API (about 5 a second here) that is more than a day. So the demo lets ERPNext make one invoice and
 one payment itself, reads back every row they wrote (the document, its child rows, its GL Entries and Payment
 Ledger Entries) and writes each further bill and payment as a copy of those rows with its own customer,
-dates, lines and amounts, computed as ERPNext computes them (`domain.ledger`, `frappe.utils.flt`). Balances,
+dates, lines and amounts, computed as ERPNext computes them (`property_fees.rules.ledger`, `frappe.utils.flt`). Balances,
 outstanding amounts, statuses, ERPNext's Accounts Receivable and our Arrears Ageing then read them as they
 read ERPNext's own (`test_demo_ledger` proves it row by row against an invoice and payment made by ERPNext,
 and pays and cancels a bulk invoice through ERPNext).
@@ -255,7 +255,7 @@ class Ledger:
 			property_billing_period=None,
 			property_billing_run=None,
 			property_late_fee_of=None,
-			# as services.fees.set_invoice_unit sets them
+			# as property_fees.billing.set_invoice_unit sets them
 			property_unit=fees.sole(units),
 			property_building=fees.sole([self.buildings.get(u) for u in units]),
 			**self.si.blank,

@@ -4,7 +4,7 @@
 missing, so a second run changes no counts:
  1. ERPNext's setup wizard, for a Chinese company, where it has not run (ERPNext's own setup function);
  2. the default service categories;
- 3. the portfolio (estates, buildings, units, residents, vehicles: `demo_data.seed_portfolio`);
+ 3. the portfolio (estates, buildings, units, residents, vehicles: `demo.households.seed_portfolio`);
  4. staff: a company-wide manager, an accountant, a manager and a customer-service clerk per estate
     (restricted by User Permission), technicians in category pools (Assignment Rules);
  5. portal logins for a sample of residents, among them a tenant who moved in last month into a flat
@@ -12,13 +12,13 @@ missing, so a second run changes no counts:
  6. 24 months of service orders in every state (bulk), with assignments, SLA outcomes, escalations,
     ratings, return visits, materials; status timelines for the portal residents' orders;
  7. draft Sales Invoices for the most recent chargeable repairs;
- 8. 24 months of complaints in every state (bulk, `demo_complaints`; default one per 20 units): SLA outcomes,
+ 8. 24 months of complaints in every state (bulk, `demo.complaints`; default one per 20 units): SLA outcomes,
     hotline cases and replies, root causes, feedback and reopenings, repeats, anonymous ones (their
     complainant on the confidential Complaint Identity); skipped when the site has complaints.
- 9. fees (`demo_fees`): schedules for every estate; 24 months of monthly bills for every unit (or a
+ 9. fees (`demo.fees`): schedules for every estate; 24 months of monthly bills for every unit (or a
     sample), payments in each payer's habit, late fees, arrears notices; ERPNext makes the first bill and
-    payment, the rest are written in bulk as copies of their rows (`demo_ledger`).
-10. surveys (`demo_surveys`): templates (yearly, after-repair, after-complaint) on every category; a yearly
+    payment, the rest are written in bulk as copies of their rows (`demo.ledger`).
+10. surveys (`demo.surveys`): templates (yearly, after-repair, after-complaint) on every category; a yearly
     survey per year (last year's anonymous and closed), one invitation per household; an after-repair survey
     for a share of the completed orders; follow-up visits for the named low answers.
 It ends by printing the logins. Care events join this list as they come.

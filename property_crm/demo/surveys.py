@@ -1,10 +1,10 @@
-"""The demo's surveys step: the three templates (`domain.demo_surveys`), linked to every service and
+"""The demo's surveys step: the three templates (`demo.generate.surveys`), linked to every service and
 complaint category that has no survey yet; a yearly survey for each of the demo's two years (last year's
 anonymous and closed, this year's named and running — the portal demo residents still have theirs to
 answer), one invitation per household; streams of after-repair and after-complaint surveys for a share of
 the completed orders and resolved named complaints of the two years (some invited people never answer);
 follow-up visits for the named low answers (the older ones done). Everything is
-bulk-inserted with its scores computed by `domain.survey`, as saving a response would. A second run adds
+bulk-inserted with its scores computed by `property_surveys.rules.survey`, as saving a response would. A second run adds
 nothing (marked by a default)."""
 
 import json

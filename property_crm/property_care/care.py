@@ -1,5 +1,5 @@
 """Customer care (客户关怀): periodic return visits, the daily care calendar, greeting campaigns, community
-events. The rules are `domain.care`; this module reads and writes.
+events. The rules are `property_care.rules.care`; this module reads and writes.
 
 - `plan_return_visits` (daily): per estate policy (Property Care Policy: a default frequency, shorter ones
   for tags such as Elderly Living Alone), every occupied unit whose last periodic visit is old enough gets a

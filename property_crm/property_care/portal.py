@@ -1,6 +1,6 @@
 """Care pages of the resident portal: notices (with read receipts), community events (sign-up) and "my
 profile" (self-service changes; mobile and e-mail confirmed by staff). Reads go through
-`services.portal_care` / `services.profile`, by the occupancy rule: only where the resident lives today."""
+`property_care.resident_care` / `property_care.profile`, by the occupancy rule: only where the resident lives today."""
 
 import json
 

@@ -1,7 +1,7 @@
 """Self-service profile updates: a resident changes their own mobile, e-mail, vehicles and family on the
 portal. Every change is a Property Profile Change (before and after) and, once applied, a version of the
 resident file (track_changes). Vehicles and family members apply at once; the mobile and the e-mail
-(`domain.care.SENSITIVE_FIELDS`: they carry logins, bills and notices) wait for customer service to confirm
+(`property_care.rules.care.SENSITIVE_FIELDS`: they carry logins, bills and notices) wait for customer service to confirm
 them. Input is validated in full before anything is written: a bad number leaves no change behind."""
 
 import json

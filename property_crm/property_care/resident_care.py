@@ -1,5 +1,5 @@
 """Notices and community events on the portal, by the occupancy rule: a resident sees the notices of the
-estates and buildings where they live today (`services.portal.my_units`) — never of a former home or of
+estates and buildings where they live today (`property_households.resident_portal.my_units`) — never of a former home or of
 another estate — and the events of those estates. Reading a notice leaves a receipt (UNIQUE notice+user).
 Each function is one query."""
 

@@ -1,9 +1,9 @@
 """Whitelisted methods of the portal's complaints. Each decides the resident from the session; which
-complaint a resident reaches is `services.portal_complaints` (the rule of the pages, too).
+complaint a resident reaches is `property_complaints.resident_complaints` (the rule of the pages, too).
 
-An anonymous complaint is written by the system (`services.complaints.as_system`): the complaint, its
+An anonymous complaint is written by the system (`anonymous.as_system`): the complaint, its
 photo's File, the feedback — so that no owner, modifier, version or comment author is the resident's
-user. `services.complaints.validate` moves who filed it to the managers-only Complaint Identity."""
+user. `property_complaints.complaints.validate` moves who filed it to the managers-only Complaint Identity."""
 
 import io
 from contextlib import nullcontext

@@ -1,5 +1,5 @@
 """What happens around a Complaint: registration, anonymity, acknowledgement, the workflow's rules,
-feedback, return visits, auto-closing and escalation. The rules themselves are `domain.complaint`.
+feedback, return visits, auto-closing and escalation. The rules themselves are `property_complaints.rules.complaint`.
 
 Anonymity. An anonymous complaint never holds its complainant: on registration the name, unit, contact,
 related service order and earlier complaint move to a Complaint Identity record that only Property

@@ -1,5 +1,5 @@
 """The complaints pages of the resident portal: each returns (template, context). Which complaints a
-resident sees is `services.portal_complaints`; a page shows what the complainant said and the resolution,
+resident sees is `property_complaints.resident_complaints`; a page shows what the complainant said and the resolution,
 never the staff's side (responsible person, root cause, findings, escalation, SLA, compensation)."""
 
 import frappe

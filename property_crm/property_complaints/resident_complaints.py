@@ -4,8 +4,8 @@ portal method (`complaints_of`, `count_open`, `complaint_of_resident` all use `v
 A resident sees
 - every complaint they filed themselves, always, also after moving out: the complainant of a named
   complaint, or of an anonymous one on its Complaint Identity (the complaint itself no longer names them);
-- the named complaints of the units they live in today, filed during their stay (`services.portal.reach_of`,
-  the occupancy windows of `domain.occupancy_periods`): the household shares them, a new occupant never
+- the named complaints of the units they live in today, filed during their stay (`property_households.resident_portal.reach_of`,
+  the occupancy windows of `property_households.rules.occupancy_periods`): the household shares them, a new occupant never
   sees an earlier occupant's.
 Nobody else's anonymous complaint is ever visible: it names no unit and no complainant, and the rule
 matches it only through its identity record."""
@@ -42,7 +42,7 @@ def visible(reach: Reach, complaint, identity, anonymous: list[str] | None = Non
 	is on an indexed column of the complaint itself (complainant, identity, unit), so MariaDB merges
 	indexes instead of scanning every complaint. Values are bound parameters, never SQL text."""
 	if not isinstance(reach, Reach):
-		raise TypeError("Pass services.portal.reach_of(resident).")
+		raise TypeError("Pass property_households.resident_portal.reach_of(resident).")
 	anonymous = own_anonymous(reach) if anonymous is None else anonymous
 	condition = complaint.complainant == reach.resident
 	if anonymous:

@@ -8,7 +8,7 @@ the run idempotent: the rows are inserted in the same transaction as their invoi
 two runs at once or a run killed half-way can never bill the same share twice (the second insert fails
 on the index and its invoice is rolled back with it). Cancelling an invoice frees its shares.
 
-The arithmetic (amounts per basis, periods, proration, payers) is `domain.fees`.
+The arithmetic (amounts per basis, periods, proration, payers) is `property_fees.rules.fees`.
 """
 
 import json

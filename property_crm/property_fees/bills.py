@@ -2,7 +2,7 @@
 
 A resident sees every invoice of their own Customer (their own bills, wherever they lived), and the lines
 of other payers' invoices that bill one of their current units for a period that began while they live
-there (`services.portal.reach_of`, `domain.occupancy_periods`): a household shares its bills; a new
+there (`property_households.resident_portal.reach_of`, `property_households.rules.occupancy_periods`): a household shares its bills; a new
 tenant never sees the previous tenant's or the owner's earlier bills. Of someone else's invoice only those
 lines are shown, with their share of what is outstanding; payments are shown only to the payer."""
 

@@ -1,7 +1,7 @@
 """Late fees (滞纳金) and arrears badges.
 
 A daily job (`daily`) keeps one Property Late Fee per overdue fee invoice up to date: the amount is
-`domain.fees.late_fee` over the invoice's own payment history in ERPNext's Payment Ledger (payments, credit
+`property_fees.rules.fees.late_fee` over the invoice's own payment history in ERPNext's Payment Ledger (payments, credit
 notes and journal entries allocated to it, by posting date), with the estate's daily rate, grace days and
 cap as they were when the bill fell due. When the bill is settled, or the cap is reached, the late fee is
 billed as its own Sales Invoice (item 滞纳金, `property_late_fee_of` = the bill). Waiving needs a reason

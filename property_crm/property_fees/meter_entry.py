@@ -2,7 +2,7 @@
 unit of a building, on one screen.
 
 `building_sheet` reads the sheet in a fixed number of queries, whatever the number of units; the rows and
-their order are `domain.meter_sheet.assemble`. `save_building_readings` saves a typed sheet all or nothing:
+their order are `property_fees.rules.meter_sheet.assemble`. `save_building_readings` saves a typed sheet all or nothing:
 each new or changed row goes through the Property Meter Reading's own insert/save (permissions, its
 consumption rule, its once-a-month rule), inside a savepoint; if any row fails, everything is rolled back
 and one error names every unit at fault. Whitelisted as `property_crm.property_fees.meter_entry_api.*`.
@@ -93,7 +93,7 @@ def _readings(units: list[str], meter_type: str, month) -> tuple[dict[str, dict]
 
 def building_sheet(building: str, meter_type: str, period) -> dict:
 	"""Every unit of `building` in walking order, with its meter number, the previous reading and the
-	reading already entered for the month (`domain.meter_sheet.assemble`)."""
+	reading already entered for the month (`property_fees.rules.meter_sheet.assemble`)."""
 	building, meter_type, month = _arguments(building, meter_type, period)
 	units = _units(building)
 	this_month, before = _readings([u.name for u in units], meter_type, month)

@@ -1,6 +1,6 @@
 """Whitelisted methods of the bulk meter-reading screen (抄表录入) on the Property Building form and the
 Property Meter Reading list: the building's sheet for a meter and month, and saving it all or nothing
-(`services.meter_entry`; permissions are checked there, on the building and on every reading saved)."""
+(`property_fees.meter_entry`; permissions are checked there, on the building and on every reading saved)."""
 
 import frappe
 from frappe import _

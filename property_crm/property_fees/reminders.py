@@ -2,7 +2,7 @@
 
 Each notice is an ERPNext Dunning (submitted) of one of our three Dunning Types, listing the payer's
 overdue fee invoices (their Payment Schedule rows, as ERPNext's own "Dunning" button does). When to send
-which level is `domain.fees.reminder_level` (days overdue of the oldest unpaid bill, one step at a time,
+which level is `property_fees.rules.fees.reminder_level` (days overdue of the oldest unpaid bill, one step at a time,
 a minimum gap). The notice goes out by the resident's preferred channel, and is kept as a Communication in
 the timeline of the Dunning, the resident file and the Customer, with its delivery status:
 - Email: sent through Frappe's e-mail queue (the Communication's delivery status follows it);

@@ -2,7 +2,7 @@
 
 Every portal page and portal method goes through these functions; a resident's reach is decided here,
 on the server, from the Property Owner linked to their user and the units they occupy — and when:
-`domain.occupancy_periods` is the one rule (own records always, a unit's only for the time one lives
+`property_households.rules.occupancy_periods` is the one rule (own records always, a unit's only for the time one lives
 there)."""
 
 import frappe
@@ -51,7 +51,7 @@ def my_units(resident: str) -> list[dict]:
 
 
 def reach_of(resident: str, units: list[dict] | None = None) -> Reach:
-	"""What the resident may see today (`domain.occupancy_periods`): their own orders, and their current
+	"""What the resident may see today (`property_households.rules.occupancy_periods`): their own orders, and their current
 	units' orders created since they moved in. Pass `units` (rows of `my_units(resident)`) when the page
 	already has them, so that no query is added."""
 	rows = my_units(resident) if units is None else units
@@ -67,7 +67,7 @@ def visible_to(reach: Reach, table):
 	for lists that `order_of_resident` applies to one record. Values are bound parameters, never SQL text."""
 	if not isinstance(reach, Reach):
 		# a list of unit names is how this used to be called: it would ignore who lived there when
-		raise TypeError("Pass services.portal.reach_of(resident), not unit names.")
+		raise TypeError("Pass property_households.resident_portal.reach_of(resident), not unit names.")
 	condition = table.requester == reach.resident
 	for window in reach.windows:
 		stay = (table.unit == window.unit) & (table.creation >= window.since)

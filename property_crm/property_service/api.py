@@ -1,7 +1,7 @@
 """Whitelisted methods of the resident portal. Each one decides the resident from the session and
 touches only the fields a resident may set: never status, priority, SLA, assignee or charges. Which
 orders a resident reaches (cancel, rate, photo) is `resident_requests.order_of_resident`: the occupancy-period rule
-of `domain.occupancy_periods`, as on the pages."""
+of `property_households.rules.occupancy_periods`, as on the pages."""
 
 import frappe
 from frappe import _

@@ -316,7 +316,7 @@ def dialog_field(question: rules.Question) -> dict:
 	if question.has_condition:
 		key, operator, value = (json.dumps(question.condition_key), json.dumps(question.condition_operator),
 			json.dumps(question.condition_value or ""))  # fmt: skip
-		# the same rule as domain.survey.condition_holds, on the dialog's values
+		# the same rule as property_surveys.rules.survey.condition_holds, on the dialog's values
 		field["depends_on"] = (
 			"eval:((a, op, e) => { const v = Array.isArray(a) ? a.map(String) : (a === undefined || a === null"
 			" || a === '' ? [] : [String(a)]); e = String(e).trim(); if (!v.length) return false;"

@@ -1,6 +1,6 @@
 """Satisfaction surveys around the records: templates and their versions, invitations and their tokens,
 answering (portal, e-mailed link, phone, paper), post-service surveys, the closed loop and the sending job.
-The rules themselves are `domain.survey`.
+The rules themselves are `property_surveys.rules.survey`.
 
 Anonymity. A response to an anonymous campaign is written by the system (owner Administrator) with no
 person, unit, building or invitation: only the estate (the report counts low answers per estate). Its

@@ -1,4 +1,4 @@
-"""Customer care and data-quality rules (domain.care), without Frappe."""
+"""Customer care and data-quality rules (property_care.rules.care), without Frappe."""
 
 from datetime import date, timedelta
 

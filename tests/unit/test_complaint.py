@@ -1,4 +1,4 @@
-"""Complaint rules (domain.complaint), without Frappe."""
+"""Complaint rules (property_complaints.rules.complaint), without Frappe."""
 
 from datetime import datetime, timedelta
 

@@ -1,4 +1,4 @@
-"""The demo's care generator (domain.demo_care), without Frappe."""
+"""The demo's care generator (demo.generate.care), without Frappe."""
 
 import random
 from datetime import date

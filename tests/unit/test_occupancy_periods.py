@@ -1,4 +1,4 @@
-"""The occupancy-period rule: who sees which of a unit's records (domain.occupancy_periods)."""
+"""The occupancy-period rule: who sees which of a unit's records (property_households.rules.occupancy_periods)."""
 
 from datetime import date, datetime, time, timedelta
 

@@ -1,7 +1,7 @@
 """Two years of a property company's complaints, generated (pure: no frappe, no database).
 
 Every complaint is a plain dict with the fields the desk stores, consistent with the app's rules
-(`domain.complaint`): the severity sets the priority and the SLA targets (service hours every day), resolving
+(`property_complaints.rules.complaint`): the severity sets the priority and the SLA targets (service hours every day), resolving
 needs a root cause and a resolution, closing needs the complainant's feedback or seven silent days and, for a
 hotline case, the reply to the hotline; a complainant who is not satisfied reopens the complaint. About one
 in ten is anonymous: its complainant, unit and contact are kept apart (`identity`), the complaint says 匿名

@@ -1,7 +1,7 @@
 """The demo's surveys, as plain data and pure generators (no Frappe): the three templates a property
 company uses (the yearly survey, the short survey after a repair, the one after a complaint), believable
 answers — a household's mood drives its ratings, a detractor explains, a repair's own rating drives its
-short survey — and the scores of each answer set (`domain.survey.score`), so the database side only
+short survey — and the scores of each answer set (`property_surveys.rules.survey.score`), so the database side only
 bulk-inserts rows."""
 
 import random

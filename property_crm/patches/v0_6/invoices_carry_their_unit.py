@@ -1,5 +1,5 @@
 """Invoices made before Sales Invoice had a unit and a building: each gets the unit every one of its lines
-bills and the building all those units are in (none for several), as `services.fees.set_invoice_unit` sets
+bills and the building all those units are in (none for several), as `property_fees.billing.set_invoice_unit` sets
 them on each invoice since."""
 
 import frappe

@@ -3,7 +3,7 @@
 The report aggregates in the database; `figures` is the same arithmetic on plain rows, so the integration
 test can hold the database's figures against it, and the rules are read in one place:
 - a complaint belongs to the period by `received_on`;
-- open: not Resolved, Closed or Withdrawn (`domain.complaint.OPEN_STATES`);
+- open: not Resolved, Closed or Withdrawn (`property_complaints.rules.complaint.OPEN_STATES`);
 - minutes to acknowledge: acknowledged_on − received_on; hours to close: closed_on − received_on (medians
   of the complaints that have them);
 - reopen rate: complaints reopened at least once (reopen_count > 0) out of all;

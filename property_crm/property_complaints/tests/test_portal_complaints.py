@@ -1,5 +1,5 @@
 """Complaints on the resident portal over Frappe's real HTTP stack (issue 6, item 8): filing named and
-anonymous complaints, who sees which (`services.portal_complaints`: own always, the household's named ones
+anonymous complaints, who sees which (`property_complaints.resident_complaints`: own always, the household's named ones
 of one's stay, nobody else's anonymous ones), what staff read of an anonymous complaint through every read
 path, the complainant's feedback, and a constant number of queries per page.
 

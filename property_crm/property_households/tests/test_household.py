@@ -1,4 +1,4 @@
-"""The household file (services.household): content, constant queries, who sees what, the print."""
+"""The household file (property_households.household): content, constant queries, who sees what, the print."""
 
 import json
 

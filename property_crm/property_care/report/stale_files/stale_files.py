@@ -1,4 +1,4 @@
-"""Stale Files: resident files that need attention (`domain.care.stale_reasons`): not verified for N months,
+"""Stale Files: resident files that need attention (`property_care.rules.care.stale_reasons`): not verified for N months,
 no privacy consent, no or invalid contact, likely duplicates (same mobile, or same name and birth date), and
 family members living there without a file of their own. Files are read with the user's permissions, so
 estate restrictions apply (and duplicates are looked for among the files the user may see)."""

@@ -12,7 +12,7 @@ class Complaint(Document):
 
 	def validate_workflow(self):
 		# The complainant's own feedback on the portal (satisfied → closed, not satisfied → reopened) has no
-		# desk role to match a Workflow transition; services.complaints.apply_feedback checked it.
+		# desk role to match a Workflow transition; property_complaints.complaints.apply_feedback checked it.
 		if self.flags.complainant_feedback and self.status in ("Closed", "Reopened"):
 			return
 		super().validate_workflow()

@@ -4,7 +4,7 @@ from frappe.model.document import Document
 
 
 class ComplaintIdentity(Document):
-	"""Who filed an anonymous complaint (see services.complaints); only Property Managers read it."""
+	"""Who filed an anonymous complaint (see property_complaints.complaints); only Property Managers read it."""
 
 	# begin: auto-generated types
 	# end: auto-generated types

@@ -137,7 +137,7 @@ class TestComplaintAnalysis(FrappeTestCase):
 		self.assertEqual({r["group"]: r["complaints"] for r in data}, {ATTITUDE: 4, NOISE: 3})
 
 	def test_figures_follow_the_domain_rules(self):
-		"""The database's figures agree with domain.complaint_analysis.figures on the same complaints."""
+		"""The database's figures agree with property_complaints.rules.analysis.figures on the same complaints."""
 		complaint = frappe.qb.DocType("Complaint")
 		identity = frappe.qb.DocType("Complaint Identity")
 		stored = (

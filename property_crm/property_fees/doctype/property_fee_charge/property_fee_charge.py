@@ -1,4 +1,4 @@
-"""Which share of which unit-fee-period is on which Sales Invoice: see services.fees. Made only by the
+"""Which share of which unit-fee-period is on which Sales Invoice: see property_fees.billing. Made only by the
 billing run, in the same transaction as its invoice."""
 
 import frappe

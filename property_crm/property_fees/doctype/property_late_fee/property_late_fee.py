@@ -1,5 +1,5 @@
 """A bill's late fee (滞纳金): kept up to date by a daily job, billed as its own invoice, waived only with
-a reason and a manager's approval (services.late_fees)."""
+a reason and a manager's approval (property_fees.late_fees)."""
 
 from frappe.model.document import Document
 

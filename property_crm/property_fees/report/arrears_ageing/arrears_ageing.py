@@ -1,5 +1,5 @@
 """Arrears Ageing: what ERPNext says is outstanding on fee invoices, by estate, building or unit, in the
-buckets of `domain.fees.ageing_bucket` (Not Due, 0–30, 31–60, 61–90, 90+ days past the due date).
+buckets of `property_fees.rules.fees.ageing_bucket` (Not Due, 0–30, 31–60, 61–90, 90+ days past the due date).
 
 An invoice that bills several units owes each unit in proportion to its lines (a partial payment is
 spread over them alike). A late-fee invoice has a line per unit of its bill, so it counts here too.
@@ -32,7 +32,7 @@ def allowed_estates(filters) -> list[str]:
 
 # What each unit is owed on each outstanding fee invoice, with the invoice's estate, the unit's building
 # and the invoice's due date. An invoice of one unit (most of them) owes it all it owes, read from the
-# invoice alone (its unit and building are on it: `services.fees.set_invoice_unit`); an invoice of several
+# invoice alone (its unit and building are on it: `property_fees.billing.set_invoice_unit`); an invoice of several
 # units owes each its lines' part of its net total. Both are read from our indexes (`install.HOST_INDEXES`).
 SHARES = """
 	select si.property_estate as estate, si.property_building as building, si.property_unit as unit,

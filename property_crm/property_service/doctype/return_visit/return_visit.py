@@ -33,7 +33,7 @@ class ReturnVisit(Document):
 			# an anonymous complaint has no unit (its visitor, a manager, reads the confidential identity)
 			self.estate, self.unit = frappe.db.get_value("Complaint", self.reference_name, ["estate", "unit"])
 		elif self.reference_doctype == "Property Unit":
-			# a periodic household visit (services.care.plan_return_visits)
+			# a periodic household visit (property_care.care.plan_return_visits)
 			self.estate = frappe.db.get_value("Property Unit", self.reference_name, "estate")
 			self.unit = self.reference_name
 		elif self.reference_doctype == "Survey Response":

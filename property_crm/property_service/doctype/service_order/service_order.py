@@ -34,7 +34,7 @@ class ServiceOrder(Document):
 		self.validate_completion()
 
 	def validate_workflow(self):
-		# A resident cancelling their own undispatched request on the portal (api.portal.cancel_request
+		# A resident cancelling their own undispatched request on the portal (property_service.api.cancel_request
 		# checked both) has no desk role for the Workflow to match: that one move is allowed here.
 		if self.flags.resident_cancellation and self.status == "Cancelled":
 			return

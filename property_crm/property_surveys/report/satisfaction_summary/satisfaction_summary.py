@@ -121,7 +121,7 @@ def dimension_scores(group_by, from_date, to_date, filters) -> dict:
 	extra, values = where(filters)
 	out: dict = {}
 	# the dimension rows carry the response's estate, building, campaign, category, technician and time
-	# (`services.surveys.apply_scores`): one table, no join ("r" stands for the row here)
+	# (`property_surveys.surveys.apply_scores`): one table, no join ("r" stands for the row here)
 	for row in frappe.db.sql(
 		f"""select {key} as grp, r.dimension, avg(r.score) as score
 		from `tabSurvey Response Dimension` r
