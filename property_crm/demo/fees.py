@@ -86,7 +86,7 @@ def seed_fees(rng: random.Random, units: int, months: int, progress) -> None:
 			"amount_billed": flt(run.amount_billed) + sum(made)})  # fmt: skip
 		frappe.db.commit()
 		bar.update(i + 1)
-	sent = reminders.daily(today)
+	sent = reminders.daily(today, on_progress=notices_bar(progress))
 	frappe.db.set_default(FEES_DONE, "1")
 	frappe.db.commit()
 	progress(
@@ -95,6 +95,19 @@ def seed_fees(rng: random.Random, units: int, months: int, progress) -> None:
 		f"{frappe.db.count('Property Late Fee'):,} late fees, {sum(sent.values()):,} notices today "
 		f"in {time.monotonic() - started:.0f} s"
 	)
+
+
+def notices_bar(progress):
+	"""Today's arrears notices are made one by one by the daily job: a bar over the payers it looks at."""
+	bar = None
+
+	def update(done: int, total: int) -> None:
+		nonlocal bar
+		bar = bar or progress.bar("arrears notices (payers looked at)", total)
+		if done % 25 == 0 or done == total:
+			bar.update(done)
+
+	return update
 
 
 def start_ledger(bills: list, run, month: date, state: dict) -> tuple[Ledger, list]:

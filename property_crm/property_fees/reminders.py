@@ -99,11 +99,17 @@ def last_notice(customer: str) -> tuple[int, date | None]:
 	return max(levels, default=(0, None), key=lambda x: (x[0], x[1]))
 
 
-def daily(as_of: date | str | None = None, ladder: fees.Ladder | None = None) -> dict[int, int]:
-	"""The scheduled job: for each payer with overdue bills, the next notice when it is due."""
+def daily(
+	as_of: date | str | None = None, ladder: fees.Ladder | None = None, on_progress=None
+) -> dict[int, int]:
+	"""The scheduled job: for each payer with overdue bills, the next notice when it is due. `on_progress`
+	(payers looked at, payers in all) is told after each payer (the demo shows a bar with it)."""
 	as_of = getdate(as_of or today())
 	sent = {1: 0, 2: 0, 3: 0}
-	for customer, invoices in overdue_by_customer(as_of).items():
+	payers = overdue_by_customer(as_of)
+	for done, (customer, invoices) in enumerate(payers.items(), start=1):
+		if on_progress:
+			on_progress(done, len(payers))
 		days_overdue = (as_of - getdate(invoices[0].due_date)).days
 		last_level, last_on = last_notice(customer)
 		level = fees.reminder_level(

@@ -344,8 +344,14 @@ class TestReminderLadder(FrappeTestCase):
 
 		reminders.daily("2026-03-25")  # 9 days overdue: not yet
 		self.assertEqual(notices(), [])
-		reminders.daily("2026-04-01")  # 16 days: a friendly reminder
-		self.assertEqual([reminders.level_of(t) for t in notices()], [1])
+		seen = []  # what the demo's bar is told: each payer looked at, of how many
+		reminders.daily(
+			"2026-04-01", on_progress=lambda done, total: seen.append((done, total))
+		)  # 16 days: a
+		self.assertEqual([reminders.level_of(t) for t in notices()], [1])  # friendly reminder
+		self.assertTrue(
+			seen and seen[-1][0] == seen[-1][1] and [d for d, _t in seen] == list(range(1, len(seen) + 1))
+		)
 		reminders.daily("2026-04-05")  # too soon for another
 		reminders.daily("2026-05-01")
 		reminders.daily("2026-06-01")
