@@ -80,7 +80,7 @@ def seed_care(rng: random.Random, progress) -> None:
 		f"care: {len(estates)} policies, {sum(u.marketing_consent for u in updates):,} residents with marketing "
 		f"consent, {stale:,} stale files, {elderly:,} tagged elderly living alone, {notices} notices "
 		f"({reads} read), {events} events ({signups} sign-ups), {sum(visits.values()):,} periodic visits "
-		f"planned, greetings of the last 3 days: {dict(greetings)} — in {time.monotonic() - started:.0f} s"
+		f"planned, greetings of the last 3 days: {greeting_counts(greetings)} — in {time.monotonic() - started:.0f} s"
 	)
 
 
@@ -167,3 +167,15 @@ def make_events(estates, day, rng) -> tuple[int, int]:
 		if event["status"] != "Planned":
 			doc.db_set({"status": event["status"], "sign_up_open": 0})
 	return count, signups
+
+
+GREETING_WORDS = {"send": "sent", "task": "left to staff to call", "skip": "not sent (no consent or no way to reach)",
+	"already": "sent before"}  # fmt: skip
+
+
+def greeting_counts(greetings: dict[str, int]) -> str:
+	"""`{'task': 303, 'skip': 336}` as a person reads it: 303 left to staff to call, 336 not sent (…)."""
+	return (
+		", ".join(f"{n:,} {GREETING_WORDS.get(action, action)}" for action, n in sorted(greetings.items()))
+		or "none"
+	)
