@@ -33,7 +33,8 @@ def seed_portfolio(
 	company = company or frappe.db.get_value("Company", {}, "name", order_by="creation asc")
 	if not company:
 		frappe.throw("Create an ERPNext Company first (run the setup wizard).")
-	estates = estates or max(1, round(units / 2000))
+	# at least two estates from 100 units up, so estate-restricted staff show what they cannot see
+	estates = estates or max(2 if units >= 100 else 1, round(units / 2000))
 
 	estate_rows = _seed_estates(rng, estates, company)
 	progress(f"{len(estate_rows)} estates")

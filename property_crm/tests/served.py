@@ -65,17 +65,17 @@ def base_url() -> str:
 	)
 	atexit.register(_stop, process)
 	url = f"http://127.0.0.1:{port}"
-	deadline = time.monotonic() + 60
+	deadline = time.monotonic() + 120
 	while time.monotonic() < deadline:
 		try:
-			requests.get(url + "/api/method/ping", headers={"Host": frappe.local.site}, timeout=2)
+			requests.get(url + "/api/method/ping", headers={"Host": frappe.local.site}, timeout=15)
 			break
-		except requests.ConnectionError:
+		except requests.RequestException:  # not listening yet, or a worker still loading Frappe
 			if process.poll() is not None:
 				raise RuntimeError("gunicorn exited; see logs/property_crm_served.log") from None
 			time.sleep(0.3)
 	else:
-		raise RuntimeError("the served test site did not answer within 60 s")
+		raise RuntimeError("the served test site did not answer within 120 s")
 	_server.update(url=url, process=process)
 	return url
 

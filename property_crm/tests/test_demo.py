@@ -243,3 +243,19 @@ class TestDemoCompany(FrappeTestCase):
 		for key in ("counts", "states", "agreement", "rated", "roles", "restricted", "invoices", "rules",
 			"complaint_states"):  # fmt: skip
 			self.assertEqual(second[key], first[key], key)
+
+		# the isolation sweep over HTTP on the demo company (property_crm.tests.sweep, also run by hand on
+		# one's own site): 100 pairs of residents and every ordered pair of estates, zero reads
+		sweep = subprocess.run(
+			[sys.executable, "-m", "property_crm.tests.sweep", "--site", SITE, "--password", PASSWORD,
+				"--pairs", "100"],
+			cwd=os.getcwd(), capture_output=True, text=True, timeout=1800, stdin=subprocess.DEVNULL,
+		)  # fmt: skip
+		print(sweep.stdout[-3000:])
+		result = json.loads(sweep.stdout.strip().splitlines()[-1])
+		self.assertEqual(result["resident_pairs"], 100)
+		self.assertGreaterEqual(result["estate_pairs"], 2, "the demo has two estates from 100 units")
+		self.assertGreater(result["probes"], 2000)
+		self.assertEqual(result["failed_controls"], [], "what each may see opens")
+		self.assertEqual(result["reads"], 0, result["leaks"])
+		self.assertEqual(sweep.returncode, 0, sweep.stderr[-3000:])
