@@ -85,7 +85,10 @@ class Sweep:
 		found = sorted(secret for secret in secrets if secret in body)
 		if response.status_code == 200:
 			data = _data(response)
-			found += sorted(name for name in names if _lists(data, name))
+			if data is None:  # a file (CSV export, PDF, page): the names as text
+				found += sorted(name for name in names if name in body)
+			else:
+				found += sorted(name for name in names if _lists(data, name))
 		if found:
 			self.leaks.append(f"{door}: {response.status_code} carries {found[:3]}")
 
@@ -280,6 +283,27 @@ class Sweep:
 			),
 			"Customer": _customers(sample)[:3],
 		}
+		orders = frappe.get_all("Service Order", {"estate": theirs}, pluck="name", limit=200)
+		targets["Contact"] = frappe.get_all(
+			"Dynamic Link",
+			filters={
+				"parenttype": "Contact",
+				"link_doctype": "Customer",
+				"link_name": ("in", _customers(sample)),
+			},
+			pluck="parent",
+			limit=3,
+		)
+		for doctype in ("Communication", "ToDo"):
+			targets[doctype] = frappe.get_all(
+				doctype, filters={"reference_name": ("in", orders or [""])}, pluck="name", limit=3
+			)
+		targets["File"] = frappe.get_all(
+			"File", filters={"attached_to_name": ("in", (orders or [""]) + sample)}, pluck="name", limit=3
+		)
+		targets["Dunning"] = frappe.get_all(
+			"Dunning", filters={"customer": ("in", _customers(sample))}, pluck="name", limit=3
+		)
 		names = {name for rows in targets.values() for name in rows}
 		for user in self.staff_of(mine):
 			client = self.client_factory(user, self.password)
