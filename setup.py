@@ -19,5 +19,5 @@ setup(
 	include_package_data=True,
 	zip_safe=False,
 	install_requires=[],
-	extras_require={"test": ["pytest>=7", "hypothesis>=6", "ruff>=0.4"]},
+	extras_require={"test": ["pytest>=7", "hypothesis>=6", "ruff>=0.4", "pillow>=10"]},
 )

@@ -11,7 +11,12 @@ from frappe.commands import get_site, pass_context
 @click.option("--units", default=200, show_default=True, help="How many units to create (first run)")
 @click.option("--residents", default=None, type=int, help="How many residents (default: 2 per unit)")
 @click.option("--orders", default=None, type=int, help="Service orders over 24 months (default: 5 per unit)")
-@click.option("--estates", default=None, type=int, help="How many estates (default: one per 2,000 units, at least two from 100 units)")
+@click.option(
+	"--estates",
+	default=None,
+	type=int,
+	help="How many estates (default: one per 2,000 units, at least two from 100 units)",
+)
 @click.option("--company", default=None, help="ERPNext Company of the estates (default: the first one)")
 @click.option("--seed", default=2026, show_default=True, help="Random seed, for repeatable data")
 @click.option("--password", default="Demo-2026!", show_default=True, help="Password of every demo login")

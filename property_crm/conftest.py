@@ -25,6 +25,15 @@ def pytest_configure(config):
 	frappe.db.commit()
 
 
+@pytest.fixture(autouse=True, scope="module")
+def fresh_rate_limits():
+	"""Every test request comes from 127.0.0.1 and a guest is limited per address (property_crm.rate_limits):
+	each test module starts with fresh counters, so that one module's guests do not use up the next one's."""
+	from property_crm.rate_limits import reset_counters
+
+	reset_counters()
+
+
 def pytest_unconfigure(config):
 	import frappe
 

@@ -90,29 +90,56 @@ before_tests = "property_crm.tests.setup.before_tests"
 # Property Estate already cover Property Building and Property Unit through their `estate` link).
 # Need-to-know: technicians reach the resident files and units of their open orders only; child tables
 # with personal data follow their parent (Frappe lets a parent's reader query a child table directly).
+_RESIDENT_RECORD_DOCTYPES = ("Customer", "Contact", "Address", "Sales Invoice", "Payment Entry", "Dunning",
+	"Communication", "Comment", "ToDo", "File", "GL Entry", "Payment Ledger Entry")  # fmt: skip
+_PERSONAL_CHILD_TABLES = ("Property Unit Occupant", "Property Family Member", "Property Vehicle",
+	"Property Owner Tag", "Property Verification Item", "Survey Answer",
+	"Survey Response Dimension")  # fmt: skip
 permission_query_conditions = {
 	"Property Owner": "property_crm.permissions.owner_query_conditions",
 	"Service Order": "property_crm.permissions.order_query_conditions",
 	"Property Unit": "property_crm.permissions.unit_query_conditions",
-	"Property Unit Occupant": "property_crm.permissions.child_query_conditions",
-	"Property Family Member": "property_crm.permissions.child_query_conditions",
-	"Property Vehicle": "property_crm.permissions.child_query_conditions",
-	"Property Owner Tag": "property_crm.permissions.child_query_conditions",
+	# child tables with personal data: rows only of a table field (its permission level on the parent) and a
+	# parent row the user may read
+	**{doctype: "property_crm.permissions.child_query_conditions" for doctype in _PERSONAL_CHILD_TABLES},
+	# ERPNext/Frappe records of residents follow their estates (permissions: RESIDENT_, LEDGER_, ABOUT_RECORDS)
+	**{
+		doctype: "property_crm.permissions.resident_record_query_conditions"
+		for doctype in _RESIDENT_RECORD_DOCTYPES
+	},
 }
 has_permission = {
 	"Property Owner": "property_crm.permissions.owner_has_permission",
 	"Service Order": "property_crm.permissions.order_has_permission",
 	"Property Unit": "property_crm.permissions.unit_has_permission",
+	**{
+		doctype: "property_crm.permissions.resident_record_has_permission"
+		for doctype in _RESIDENT_RECORD_DOCTYPES
+	},
 }
 
 # Frappe's link search ignores every permission rule when asked to ignore user permissions; ours refuse.
 override_whitelisted_methods = {
 	"frappe.desk.search.search_link": "property_crm.permissions.search_link",
 	"frappe.desk.search.search_widget": "property_crm.permissions.search_widget",
+	# Frappe's count checks no permission; ours counts what the user may list
+	"frappe.client.get_count": "property_crm.permissions.get_count",
+	# every script report's door: broken filters are a translated 417, never a 500 (property_crm.overrides)
+	"frappe.desk.query_report.run": "property_crm.overrides.query_report.run",
+	# a picture's header is checked before Frappe decodes it whole (optimize, EXIF stripping): property_crm.uploads
+	"upload_file": "property_crm.uploads.upload_file",
+	"frappe.handler.upload_file": "property_crm.uploads.upload_file",
 }
 
 # Notifications on our doctypes reach only people who may read the document, and never show setup advice.
-override_doctype_class = {"Notification": "property_crm.overrides.notification.PropertyNotification"}
+override_doctype_class = {
+	"Notification": "property_crm.overrides.notification.PropertyNotification",
+	# a file attached to a record of ours is judged and re-encoded before Frappe writes it (property_crm.uploads)
+	"File": "property_crm.uploads.PropertyFile",
+	# personal-data download and deletion also reach `resident_data_fields` (property_crm.overrides.personal_data)
+	"Personal Data Download Request": "property_crm.overrides.personal_data.PersonalDataDownloadRequest",
+	"Personal Data Deletion Request": "property_crm.overrides.personal_data.PersonalDataDeletionRequest",
+}
 
 # what a Return Visit's outcome means for the record it follows up (property_service/doctype/return_visit)
 return_visit_outcome = [
@@ -125,10 +152,23 @@ return_visit_outcome = [
 unit_outstanding = ["property_crm.property_fees.billing.outstanding_of_units"]
 
 doc_events = {
+	# fields that grant access (customer, user, occupants, requester…) are set only by their method or a
+	# role allowed to, whatever the door (property_crm/access_fields.py: the registry and the guard)
+	"*": {"before_validate": "property_crm.access_fields.guard"},
 	"SMS Settings": {"on_update": "property_crm.sms.sync_sms_notifications"},
+	# a file attached to a record of ours, by any door (portal, upload_file, REST, frappe.client): judged by
+	# its content, kept only as a re-encoded picture under a generated name, private (property_crm.uploads)
+	# (a new File: property_crm.uploads.PropertyFile; one re-pointed at a record of ours: this event)
+	"File": {"validate": "property_crm.uploads.validate"},
 	# post-service surveys: a completed order / resolved complaint of a category with a survey invites
-	"Service Order": {"on_update": "property_crm.property_surveys.surveys.after_order_update"},
+	"Service Order": {
+		"on_update": "property_crm.property_surveys.surveys.after_order_update",
+		# an unthreaded reply to an anonymous complaint's message keeps no address (property_complaints)
+		"before_insert": "property_crm.property_complaints.complaints.keep_unthreaded_replies_anonymous",
+	},
 	"Complaint": {"on_update": "property_crm.property_surveys.surveys.after_complaint_update"},
+	# messages of an anonymous complaint's complainant: only on its identity record (property_complaints)
+	"Communication": {"validate": "property_crm.property_complaints.complaints.keep_messages_confidential"},
 	"Sales Invoice": {
 		# the invoice's one unit and building, where all its lines are of one (Arrears Ageing reads them)
 		"validate": "property_crm.property_fees.billing.set_invoice_unit",
@@ -148,6 +188,8 @@ doctype_js = {
 setup_wizard_complete = "property_crm.property_fees.billing.after_setup_wizard"
 
 scheduler_events = {
+	# a survey mail's link token cut out of the Email Queue once Frappe has sent it (property_surveys.surveys)
+	"all": ["property_crm.property_surveys.surveys.redact_sent_links"],
 	"cron": {
 		"*/15 * * * *": [
 			"property_crm.property_service.orders.escalate_overdue",
@@ -211,6 +253,67 @@ user_data_fields = [
 ]
 
 
+# A resident's data that `user_data_fields` cannot reach (it filters a doctype by a column holding the user's
+# address): child rows of their file and records linked to their resident file. The resident files are those
+# whose e-mail or portal user is the requester's; `link` is the field pointing at the file ("parent": a child
+# row of it); `reference_of`: rows whose reference_doctype/reference_name is a record found above.
+# Downloaded with Frappe's Personal Data Download Request and redacted by its Deletion Request.
+resident_data_fields = [
+	{
+		"doctype": "Property Family Member",
+		"link": "parent",
+		"redact_fields": ["member_name", "date_of_birth", "mobile", "notes"],
+	},
+	{
+		"doctype": "Property Vehicle",
+		"link": "parent",
+		"redact_fields": ["plate_number", "brand_model", "color"],
+	},
+	{"doctype": "Property Owner Tag", "link": "parent"},
+	{"doctype": "Property Unit Occupant", "link": "resident", "redact_fields": ["resident_name", "mobile"]},
+	{"doctype": "Property Unit", "link": "primary_contact", "redact_fields": ["primary_contact_name"]},
+	{
+		"doctype": "Service Order",
+		"link": "requester",
+		"redact_fields": ["requester_name", "contact_mobile", "requester_email", "rating_comment"],
+	},
+	{
+		"doctype": "Complaint",
+		"link": "complainant",
+		"redact_fields": ["complainant_name", "contact_mobile", "complainant_email", "feedback_comment"],
+	},
+	{
+		"doctype": "Complaint Identity",
+		"link": "complainant",
+		"redact_fields": ["complainant_name", "contact_mobile", "complainant_email"],
+	},
+	{
+		"doctype": "Survey Invitation",
+		"link": "person",
+		"redact_fields": ["person_name", "mobile", "call_notes"],
+	},
+	{"doctype": "Survey Response", "link": "person"},
+	{"doctype": "Property Care Event", "link": "resident", "redact_fields": ["resident_name", "notes"]},
+	{"doctype": "Property Event Registration", "link": "resident", "redact_fields": ["resident_name"]},
+	{"doctype": "Property Notice Read", "link": "resident"},
+	{
+		"doctype": "Property Verification Item",
+		"link": "resident",
+		"redact_fields": ["resident_name", "notes"],
+	},
+	{
+		"doctype": "Property Profile Change",
+		"link": "resident",
+		"redact_fields": ["resident_name", "old_value", "new_value"],
+	},
+	{"doctype": "Property Fee Charge", "link": "resident"},
+	{
+		"doctype": "Return Visit",
+		"reference_of": ["Service Order", "Complaint", "Property Care Event"],
+		"redact_fields": ["notes"],
+	},
+]
+
 standard_portal_menu_items = [
 	{"title": "My Home", "route": "/property", "role": "Property Resident"},
 	{"title": "My Requests", "route": "/property/requests", "role": "Property Resident"},
@@ -225,6 +328,17 @@ jinja = {
 		"property_crm.property_households.household.household_file",
 	]
 }
+
+# a call of our whitelisted methods without a required argument: a translated 417, not a 500
+before_request = [
+	"property_crm.validation.check_required_arguments",
+	# documents of ours sent through REST or frappe.client: each value of the shape its field takes
+	"property_crm.doc_input.check_request",
+]
+
+# X-Content-Type-Options: nosniff on every response of the site (private files included); our picture
+# endpoints served as images only (the portal pages set their own policy, property_crm.portal.shell)
+after_request = ["property_crm.uploads.after_request"]
 
 # The resident portal's shell: /property… pages rendered from templates compiled once per process
 # (property_crm/portal), without Frappe's per-request Jinja environment and routing map.

@@ -7,21 +7,25 @@ from frappe.utils import cint
 from property_crm.property_care import profile
 from property_crm.property_care import resident_care as portal_care
 from property_crm.property_households import resident_portal as portal
+from property_crm.rate_limits import limited
 
 
 @frappe.whitelist(methods=["POST"])
+@limited("portal_action")
 def sign_up(event: str, attendees: int = 1) -> str:
 	resident = portal.current_resident()
 	return portal_care.sign_up(event, resident, portal.my_units(resident), cint(attendees))
 
 
 @frappe.whitelist(methods=["POST"])
+@limited("portal_action")
 def cancel_sign_up(event: str) -> None:
 	resident = portal.current_resident()
 	portal_care.cancel_sign_up(event, resident, portal.my_units(resident))
 
 
 @frappe.whitelist(methods=["POST"])
+@limited("profile_change")
 def update_profile(
 	mobile: str | None = None,
 	email: str | None = None,

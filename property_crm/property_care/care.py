@@ -543,6 +543,8 @@ def validate_registration(doc) -> None:
 		["estate", "capacity", "max_party", "sign_up_open", "status"],
 		as_dict=True,
 	)
+	if not event:
+		return  # Frappe's mandatory check names the missing event
 	doc.estate = event.estate
 	if doc.resident and not doc.resident_name:
 		doc.resident_name = frappe.db.get_value("Property Owner", doc.resident, "full_name")

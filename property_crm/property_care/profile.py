@@ -12,7 +12,7 @@ from frappe.utils import now_datetime
 
 from property_crm.property_care.rules import care as rules
 from property_crm.property_households.rules.contact import normalize_email, normalize_mobile
-from property_crm.validation import apply_rule
+from property_crm.validation import apply_rule, json_argument
 
 FIELD_LABELS = {
 	"mobile": "Mobile",
@@ -28,9 +28,9 @@ RELATIONS = ("Spouse", "Child", "Parent", "Sibling", "Other")
 MAX_ROWS = 10
 
 
-def _rows(value, fields: tuple[str, ...]) -> list[dict]:
-	rows = json.loads(value) if isinstance(value, str) else (value or [])
-	if not isinstance(rows, list) or len(rows) > MAX_ROWS:
+def _rows(value, fields: tuple[str, ...], label: str) -> list[dict]:
+	rows = json_argument(value, label) if value else []
+	if len(rows) > MAX_ROWS:
 		frappe.throw(_("At most {0} rows.").format(MAX_ROWS), title=_("Please correct this value"))
 	out = []
 	for row in rows:
@@ -43,7 +43,7 @@ def _rows(value, fields: tuple[str, ...]) -> list[dict]:
 
 
 def clean_vehicles(value) -> list[dict]:
-	rows = _rows(value, VEHICLE_FIELDS)
+	rows = _rows(value, VEHICLE_FIELDS, "Vehicles")
 	for i, row in enumerate(rows, 1):
 		row["plate_number"] = "".join((row["plate_number"] or "").split()).upper().replace("·", "")
 		if not row["plate_number"]:
@@ -57,7 +57,7 @@ def clean_vehicles(value) -> list[dict]:
 
 
 def clean_family(value) -> list[dict]:
-	rows = _rows(value, FAMILY_FIELDS)
+	rows = _rows(value, FAMILY_FIELDS, "Family Members")
 	for i, row in enumerate(rows, 1):
 		if not row["member_name"]:
 			frappe.throw(

@@ -12,6 +12,8 @@ from property_crm.validation import apply_rule
 
 def fill_round(doc) -> None:
 	"""Sample the estate's files that are most overdue for verification and assign them."""
+	if not doc.estate:
+		return  # Frappe's mandatory check names the missing estate
 	from property_crm.property_care.care import estate_staff
 	from property_crm.property_care.report.stale_files.stale_files import stale_rows
 

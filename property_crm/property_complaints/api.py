@@ -2,24 +2,21 @@
 complaint a resident reaches is `property_complaints.resident_complaints` (the rule of the pages, too).
 
 An anonymous complaint is written by the system (`anonymous.as_system`): the complaint, its
-photo's File, the feedback — so that no owner, modifier, version or comment author is the resident's
-user. `property_complaints.complaints.validate` moves who filed it to the managers-only Complaint Identity."""
+photo's File (every photo is re-encoded under a generated name: no file name, no EXIF), the feedback — so
+that no owner, modifier, version or comment author is the resident's user. `property_complaints.complaints.validate` moves who filed it to the managers-only Complaint Identity."""
 
-import io
 from contextlib import nullcontext
-
-from PIL import Image, ImageOps
 
 import frappe
 from frappe import _
 from frappe.utils import cint, escape_html
 
+from property_crm import uploads
 from property_crm.anonymous import as_system
 from property_crm.property_complaints import complaints
 from property_crm.property_complaints import resident_complaints as portal_complaints
 from property_crm.property_households import resident_portal as portal
-
-MAX_PHOTO_BYTES = 8 * 1024 * 1024
+from property_crm.rate_limits import limited
 
 
 def writer(anonymous: bool):
@@ -28,6 +25,7 @@ def writer(anonymous: bool):
 
 
 @frappe.whitelist(methods=["POST"])
+@limited("complaint")
 def submit_complaint(complaint_category: str, subject: str, description: str | None = None,
 	unit: str | None = None, public_area: int = 0, anonymous: int = 0) -> str:  # fmt: skip
 	resident = portal.current_resident()
@@ -39,7 +37,7 @@ def submit_complaint(complaint_category: str, subject: str, description: str | N
 		frappe.throw(_("Subject: say briefly what you complain about."), title=_("Please correct this value"))
 	anonymous = bool(cint(anonymous))
 	upload = frappe.request.files.get("photo") if frappe.request and frappe.request.files else None
-	photo = read_photo(upload, anonymous) if upload else None  # checked before anything is written
+	picture = uploads.clean_upload(upload) if upload else None  # judged before anything is written
 	doc = frappe.get_doc(
 		{
 			"doctype": "Complaint",
@@ -56,8 +54,9 @@ def submit_complaint(complaint_category: str, subject: str, description: str | N
 	with writer(anonymous):
 		# Safe: the resident lives in `unit` (checked above) and sets only what a complainant says.
 		doc.insert(ignore_permissions=True)
-		if photo:
-			attach_photo(doc, *photo)
+		if picture:
+			# Safe: a clean picture (no file name, no EXIF), private, attached to the complaint just filed.
+			uploads.attach_picture(doc, "photo", picture)
 	return doc.name
 
 
@@ -77,44 +76,8 @@ def estate_of(units: list[dict], unit: str | None) -> str:
 	return estates.pop()
 
 
-def read_photo(upload, anonymous: bool) -> tuple[str, bytes]:
-	content = upload.stream.read(MAX_PHOTO_BYTES + 1)
-	if len(content) > MAX_PHOTO_BYTES:
-		frappe.throw(_("Photo: the picture is larger than 8 MB."), title=_("Please correct this value"))
-	if not (upload.mimetype or "").startswith("image/"):
-		frappe.throw(_("Photo: only pictures can be attached."), title=_("Please correct this value"))
-	if not anonymous:
-		return upload.filename or "photo.jpg", content
-	# an anonymous complainant's picture keeps no file name and no EXIF (camera, time, GPS position)
-	try:
-		image = Image.open(io.BytesIO(content))
-		kind = (image.format or "JPEG").upper()
-		output = io.BytesIO()
-		ImageOps.exif_transpose(image).save(output, format=kind)
-	except Exception:
-		frappe.throw(_("Photo: the picture could not be read."), title=_("Please correct this value"))
-	extension = {"JPEG": "jpg"}.get(kind, kind.lower())
-	return f"complaint-photo.{extension}", output.getvalue()
-
-
-def attach_photo(doc, file_name: str, content: bytes) -> None:
-	file = frappe.get_doc(
-		{
-			"doctype": "File",
-			"file_name": file_name,
-			"content": content,
-			"attached_to_doctype": "Complaint",
-			"attached_to_name": doc.name,
-			"attached_to_field": "photo",
-			"is_private": 1,
-		}
-	)
-	# Safe: a private file attached to the complaint the resident has just filed.
-	file.insert(ignore_permissions=True)
-	doc.db_set("photo", file.file_url)
-
-
 @frappe.whitelist(methods=["POST"])
+@limited("portal_action")
 def complaint_feedback(name: str, feedback: str, comment: str | None = None) -> str:
 	"""The complainant's answer to a resolved complaint: satisfied closes it, not satisfied reopens it."""
 	resident = portal.current_resident()
@@ -136,8 +99,4 @@ def photo(name: str) -> None:
 		doc.check_permission("read")
 	if not doc.photo:
 		raise frappe.DoesNotExistError
-	file = frappe.get_doc("File", {"file_url": doc.photo, "attached_to_name": doc.name})
-	frappe.local.response.filename = file.file_name
-	frappe.local.response.filecontent = file.get_content()
-	frappe.local.response.type = "download"
-	frappe.local.response.display_content_as = "inline"
+	uploads.serve_picture(doc.photo, "Complaint", doc.name)

@@ -223,6 +223,14 @@ def acknowledge(doc, identity: dict) -> None:
 		bool(user),
 		doc.channel == "Portal",
 	)
+	if doc.flags.identity is not None:
+		# How an anonymous complainant is reached narrows down who they are (has an e-mail, has a portal login,
+		# is unreachable): it stays on the identity. The complaint shows it acknowledged, as every anonymous one
+		# is (its reference is given when it is filed).
+		identity["acknowledged_via"] = channel
+		doc.acknowledged_via = None
+		doc.acknowledged_on = now_datetime()
+		return
 	doc.acknowledged_via = channel
 	doc.acknowledged_on = now_datetime() if channel else None
 
@@ -275,7 +283,6 @@ def after_insert(doc) -> None:
 			"complaint": doc.name,
 			"estate": doc.estate,
 			"complaint_status": doc.status,
-			"acknowledged_via": doc.acknowledged_via,
 			"user": user,
 			**identity,
 		}
@@ -324,6 +331,54 @@ def confidential_identity(complaint: str) -> dict | None:
 		["name", "complainant", "complainant_name", "unit", "contact_mobile", "complainant_email"],
 		as_dict=True,
 	)
+
+
+def anonymous_identity_in(subject: str | None) -> str | None:
+	"""The identity record of an anonymous complaint whose reference the subject carries, if any."""
+	for name in rules.references_in(subject):
+		identity = frappe.db.get_value(DOCTYPE, {"name": name, "is_anonymous": 1}, "identity")
+		if identity:
+			return identity
+	return None
+
+
+def keep_unthreaded_replies_anonymous(order, method=None) -> None:
+	"""Service Order.before_insert (doc_events): a reply to an anonymous complaint's acknowledgement whose
+	threading headers were lost (so Frappe could not put it on the identity record) would become an e-mailed
+	order carrying the complainant's address next to the complaint's reference in its subject. The order
+	keeps neither; the mail itself goes to the identity record (`keep_messages_confidential`)."""
+	if not (order.channel == "Email" and order.requester_email and not order.requester):
+		return
+	if not anonymous_identity_in(order.subject):
+		return
+	order.requester_email = order.requester_name = order.contact_mobile = None
+	order.suggested_requester = order.suggested_unit = order.unit = None
+	order.subject = _("A reply about an anonymous complaint")
+	order.flags.intake_note = _(
+		"This mail answers a message about an anonymous complaint: it is kept on the complaint's confidential "
+		"identity (Property Managers). Cancel this request unless it asks for a service."
+	)
+
+
+def keep_messages_confidential(communication, method=None) -> None:
+	"""Communication.validate (doc_events): a message to or from the complainant of an anonymous complaint —
+	the acknowledgement and resolution notices sent from its identity record, and the complainant's replies,
+	which Frappe threads onto the same record by their In-Reply-To — is read only through that record
+	(Property Managers). Frappe would also link it to the Contacts of its addresses and their Customer /
+	resident file (timeline links: the reply would show on the complainant's file, next to the complaint's
+	reference in its subject) and list it in the shared inbox of its e-mail account; neither is kept."""
+	if (
+		communication.reference_doctype != IDENTITY
+		and communication.sent_or_received == "Received"
+		and communication.communication_type == "Communication"
+	):
+		identity = anonymous_identity_in(communication.subject)
+		if identity:
+			communication.reference_doctype, communication.reference_name = IDENTITY, identity
+	if communication.reference_doctype != IDENTITY:
+		return
+	communication.timeline_links = []
+	communication.email_account = None
 
 
 # ------------------------------------------------------------------ feedback

@@ -371,7 +371,7 @@ def arrears_badge(doctype: str, name: str) -> dict:
 
 
 @frappe.whitelist()
-def arrears_card(filters=None) -> dict:
+def arrears_card(filters: str | dict | None = None) -> dict:
 	"""Number card "Arrears": what is owed past its due date on the fee invoices of the estates the user may
 	see. Our own method, not a Document Type card on Sales Invoice: a property manager has no role on ERPNext's
 	invoices, and such a card would not load for him."""

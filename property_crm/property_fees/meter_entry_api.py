@@ -6,6 +6,7 @@ import frappe
 from frappe import _
 
 from property_crm.property_fees import meter_entry
+from property_crm.validation import json_argument
 
 
 @frappe.whitelist()
@@ -19,7 +20,5 @@ def save_building_readings(
 ) -> dict:
 	"""`rows`: a JSON list of {unit, current_reading, meter_no, meter_change, old_meter_final_reading,
 	rollover, meter_digits}; rows with an empty current reading are skipped."""
-	rows = frappe.parse_json(rows) if isinstance(rows, str) else rows
-	if not isinstance(rows, list):
-		frappe.throw(_("Rows: a list of readings is expected."))
+	rows = json_argument(rows, "Rows")
 	return meter_entry.save_building_readings(building, meter_type, period, rows, reading_date)

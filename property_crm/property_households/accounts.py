@@ -87,6 +87,14 @@ def ensure_portal_user(owner) -> str:
 			),
 			title=_("Please correct this value"),
 		)
+	other = user and frappe.db.get_value("Property Owner", {"user": user.name, "name": ("!=", owner.name)})
+	if other:
+		# one login, one resident file: the portal finds its resident by the login
+		frappe.throw(
+			_("Email: {0} is already the portal login of resident file {1}.").format(owner.email, other),
+			frappe.PermissionError,
+			title=_("Not permitted"),
+		)
 	if user:
 		doc = frappe.get_doc("User", user.name)
 	else:

@@ -14,6 +14,8 @@ from frappe.model.rename_doc import rename_doc
 from frappe.query_builder.functions import Count
 from frappe.utils import getdate
 
+from property_crm import access_fields
+
 OWNER = "Property Owner"
 
 
@@ -39,6 +41,8 @@ def merge_files(duplicate: str, keep: str) -> str:
 	for field in ("email", "mobile", "date_of_birth", "privacy_consent_date"):
 		if not target.get(field) and source.get(field):
 			target.set(field, source.get(field))
+	# the kept file takes the duplicate's login and Customer through this method (a manager, checked above)
+	access_fields.allow(target, "user", "customer", "contact")
 	# the duplicate lets go of its login and customer before the kept file takes them
 	if target.user == source.user:
 		frappe.db.set_value(OWNER, duplicate, "user", None, update_modified=False)

@@ -5,6 +5,8 @@ on the server, from the Property Owner linked to their user and the units they o
 `property_households.rules.occupancy_periods` is the one rule (own records always, a unit's only for the time one lives
 there)."""
 
+from urllib.parse import quote
+
 import frappe
 from frappe import _
 from frappe.translate import get_all_translations
@@ -22,8 +24,9 @@ def current_resident(required: bool = True) -> str | None:
 	resident = None if user == "Guest" else frappe.db.get_value("Property Owner", {"user": user}, "name")
 	if required and not resident:
 		if user == "Guest":
-			frappe.local.flags.redirect_location = "/login?redirect-to=" + (
-				frappe.local.request.path if frappe.request else "/property"
+			# the path quoted: a CR/LF or other odd character in it never reaches the Location header
+			frappe.local.flags.redirect_location = "/login?redirect-to=" + quote(
+				frappe.local.request.path if frappe.request else "/property", safe="/"
 			)
 			raise frappe.Redirect
 		frappe.throw(

@@ -7,13 +7,14 @@ import frappe
 from frappe import _
 from frappe.utils import cint
 
+from property_crm import uploads
 from property_crm.property_households import resident_portal as portal
 from property_crm.property_service import orders, resident_requests
-
-MAX_PHOTO_BYTES = 8 * 1024 * 1024
+from property_crm.rate_limits import limited
 
 
 @frappe.whitelist(methods=["POST"])
+@limited("service_request")
 def submit_request(unit: str, service_category: str, subject: str, description: str | None = None,
 	preferred_time: str | None = None) -> str:  # fmt: skip
 	resident = portal.current_resident()
@@ -24,6 +25,9 @@ def submit_request(unit: str, service_category: str, subject: str, description: 
 		frappe.throw(_("Category: choose a service category."), title=_("Please correct this value"))
 	if not (subject or "").strip():
 		frappe.throw(_("Subject: say briefly what is wrong."), title=_("Please correct this value"))
+	# the photo is judged (and re-encoded) before anything is written: a refused one leaves no order behind
+	upload = frappe.request.files.get("photo") if frappe.request and frappe.request.files else None
+	picture = uploads.clean_upload(upload) if upload else None
 	order = frappe.get_doc(
 		{
 			"doctype": "Service Order",
@@ -38,35 +42,14 @@ def submit_request(unit: str, service_category: str, subject: str, description: 
 	)
 	# Safe: the resident was checked to live in `unit` above and sets only the request's own fields.
 	order.insert(ignore_permissions=True)
-	photo = frappe.request.files.get("photo") if frappe.request and frappe.request.files else None
-	if photo:
-		attach_photo(order, photo)
+	if picture:
+		# Safe: a clean picture, private, attached to the order the resident has just filed.
+		uploads.attach_picture(order, "photo", picture)
 	return order.name
 
 
-def attach_photo(order, upload) -> None:
-	content = upload.stream.read(MAX_PHOTO_BYTES + 1)
-	if len(content) > MAX_PHOTO_BYTES:
-		frappe.throw(_("Photo: the picture is larger than 8 MB."), title=_("Please correct this value"))
-	if not (upload.mimetype or "").startswith("image/"):
-		frappe.throw(_("Photo: only pictures can be attached."), title=_("Please correct this value"))
-	file = frappe.get_doc(
-		{
-			"doctype": "File",
-			"file_name": upload.filename or "photo.jpg",
-			"content": content,
-			"attached_to_doctype": "Service Order",
-			"attached_to_name": order.name,
-			"attached_to_field": "photo",
-			"is_private": 1,
-		}
-	)
-	# Safe: a private file attached to the order the resident has just filed.
-	file.insert(ignore_permissions=True)
-	order.db_set("photo", file.file_url)
-
-
 @frappe.whitelist(methods=["POST"])
+@limited("portal_action")
 def cancel_request(name: str) -> str:
 	order = resident_requests.order_of_resident(name, portal.current_resident())
 	if order.status not in resident_requests.OPEN_FOR_CANCEL:
@@ -86,6 +69,7 @@ def cancel_request(name: str) -> str:
 
 
 @frappe.whitelist(methods=["POST"])
+@limited("portal_action")
 def rate_request(name: str, rating: int, reasons: str | None = None, comment: str | None = None) -> int:
 	order = resident_requests.order_of_resident(name, portal.current_resident())
 	rating = cint(rating)
@@ -113,8 +97,4 @@ def photo(name: str, field: str = "photo") -> None:
 	url = order.get(field)
 	if not url:
 		raise frappe.DoesNotExistError
-	file = frappe.get_doc("File", {"file_url": url, "attached_to_name": order.name})
-	frappe.local.response.filename = file.file_name
-	frappe.local.response.filecontent = file.get_content()
-	frappe.local.response.type = "download"
-	frappe.local.response.display_content_as = "inline"
+	uploads.serve_picture(url, "Service Order", order.name)

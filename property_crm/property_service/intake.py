@@ -9,9 +9,11 @@ other flag that says "from a mail". Then it inserts the mail as a Communication 
 the mail and every reply are in the order's timeline.
 
 Here: such a new order (a sender's address, no requester, no unit) becomes channel Email, the sender is
-looked up among the resident files, and the Communication's body becomes the order's description. What
-cannot be decided from the address is left to customer service, who place the order before accepting it
-(ServiceOrder.validate_placed)."""
+looked up among the resident files, and the Communication's body becomes the order's description. A
+`From:` header is written by whoever sends the mail, so the file and unit found by the address are only a
+suggestion (`suggested_requester`, `suggested_unit`): the order reaches a resident's portal and messages
+them only once customer service confirm the requester (`confirm_requester`) or place it themselves, before
+accepting it (ServiceOrder.validate_placed)."""
 
 import frappe
 from frappe import _
@@ -38,25 +40,52 @@ def is_emailed(order) -> bool:
 
 
 def prepare(order) -> None:
-	"""before_insert of an e-mailed order: channel, requester and unit from the sender, default category."""
+	"""before_insert of an e-mailed order: channel and default category; the resident file and unit that
+	carry the sender's address only as a suggestion. A `From:` header proves nothing about who sent a mail:
+	until customer service confirm the requester (`confirm_requester`) the order has no requester, unit or
+	resident's mobile, so it reaches no resident's portal and messages no resident."""
 	order.channel = CHANNEL
 	sender = order.requester_email.strip()
 	files = frappe.get_all("Property Owner", filters={"email": sender}, pluck="name", order_by="name")
 	placement = place({name: [row.name for row in my_units(name)] for name in files})
-	if placement.requester:
-		resident = frappe.db.get_value(
-			"Property Owner", placement.requester, ["full_name", "mobile", "email"], as_dict=True
-		)
-		order.requester = placement.requester
-		# what the form's fetch_from would have filled (Frappe fetched before before_insert ran)
-		order.requester_name = resident.full_name
-		order.contact_mobile = order.contact_mobile or resident.mobile
-		order.requester_email = resident.email or sender
-	if placement.unit:
-		order.unit = placement.unit
+	order.requester = order.unit = None
+	order.suggested_requester = placement.requester
+	order.suggested_unit = placement.unit
 	if not order.service_category:
 		order.service_category = default_category()
 	order.flags.intake_note = note(sender, placement, bool(order.service_category))
+
+
+STAFF = ("Property Customer Service", "Property Manager")
+
+
+@frappe.whitelist(methods=["POST"])
+def confirm_requester(order: str) -> dict:
+	"""Customer service confirm that the suggested resident wrote an e-mailed request (they called back, the
+	mail's content fits): the order becomes theirs (requester, unit, contact) and from then on reaches their
+	portal and messages them."""
+	frappe.only_for(STAFF)
+	if not isinstance(order, str) or not frappe.db.exists("Service Order", order):
+		raise frappe.DoesNotExistError(_("Service Order {0} not found").format(order))
+	doc = frappe.get_doc("Service Order", order)
+	doc.check_permission("write")
+	if not doc.suggested_requester:
+		frappe.throw(_("This request has no suggested requester to confirm."), title=_("Nothing to confirm"))
+	resident = frappe.db.get_value(
+		"Property Owner", doc.suggested_requester, ["full_name", "mobile", "email"], as_dict=True
+	)
+	if not resident:
+		frappe.throw(_("The suggested resident file no longer exists."), title=_("Nothing to confirm"))
+	doc.requester = doc.suggested_requester
+	doc.unit = doc.unit or doc.suggested_unit
+	doc.requester_name = resident.full_name
+	doc.contact_mobile = doc.contact_mobile or resident.mobile
+	doc.requester_email = resident.email or doc.requester_email
+	doc.suggested_requester = doc.suggested_unit = None
+	doc.flags.requester_confirmed = True
+	doc.save()
+	doc.add_comment("Info", _("Requester confirmed by {0}.").format(frappe.session.user))
+	return {"requester": doc.requester, "unit": doc.unit}
 
 
 def default_category() -> str | None:
@@ -70,6 +99,13 @@ def default_category() -> str | None:
 def note(sender: str, placement: Placement, has_category: bool) -> str | None:
 	"""What customer service still has to do with this e-mailed order, in their words (None: nothing)."""
 	lines = []
+	if placement.requester:
+		lines.append(
+			_(
+				"The address {0} is on resident file {1}, but a sender's address proves nothing: check with "
+				"the resident, then confirm the requester (Confirm Requester)."
+			).format(sender, placement.requester)
+		)
 	if placement.reason == UNKNOWN_SENDER:
 		lines.append(
 			_(

@@ -159,6 +159,9 @@ def make_sales_invoice(order: str) -> str:
 			"posting_date": nowdate(),
 			"due_date": add_days(nowdate(), 15),
 			"service_order": doc.name,
+			# the order's estate, and its unit on every line (billing.set_invoice_unit puts unit and building on
+			# the invoice): estate isolation and the unit's arrears read them as on fee invoices
+			"property_estate": doc.estate,
 			"remarks": _("Service order {0}: {1}").format(doc.name, doc.subject),
 			"items": [
 				{
@@ -166,6 +169,7 @@ def make_sales_invoice(order: str) -> str:
 					"qty": row.qty,
 					"rate": row.rate,
 					"description": row.item_name or row.item,
+					"property_unit": doc.unit,
 				}
 				for row in lines
 			],

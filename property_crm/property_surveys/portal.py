@@ -10,6 +10,7 @@ from frappe import _
 
 from property_crm.property_households import resident_portal as portal
 from property_crm.property_surveys import resident_surveys as portal_surveys
+from property_crm.rate_limits import limited
 
 
 def survey_list():
@@ -32,6 +33,7 @@ def survey(name: str):
 	return _answer_page(invitation, token=None)
 
 
+@limited("token_page")
 def survey_by_token(token: str):
 	try:
 		invitation = portal_surveys.invitation_by_link(token)

@@ -675,3 +675,25 @@ def can_send_email() -> bool:
 	from frappe.email.doctype.email_account.email_account import EmailAccount
 
 	return bool(EmailAccount.find_outgoing(match_by_doctype=INVITATION))
+
+
+def redact_sent_links(batch: int = 2000) -> int:
+	"""Cut the link's token out of the survey mails Frappe has sent or given up on (Email Queue.message keeps
+	the whole mail; only the token's hash is meant to be kept). Frappe marks a mail sent with a plain
+	`set_value` (no document event), so this runs with the scheduler's every-tick jobs; a redacted mail is
+	marked by its first header (`rules.mail.MARK`), so each is read once. Returns how many were redacted."""
+	from property_crm.property_surveys.rules.mail import MARK, mark_redacted
+
+	queue = frappe.qb.DocType("Email Queue")
+	rows = (
+		frappe.qb.from_(queue)
+		.select(queue.name, queue.message)
+		.where(queue.reference_doctype == INVITATION)
+		.where(queue.status.isin(["Sent", "Error"]))
+		.where(queue.message.not_like(f"{MARK}%"))
+		.limit(batch)
+		.run()
+	)
+	for name, message in rows:
+		frappe.db.set_value("Email Queue", name, "message", mark_redacted(message), update_modified=False)
+	return len(rows)

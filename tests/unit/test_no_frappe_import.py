@@ -1,5 +1,5 @@
 """The unit tier's promise: the pure rules import no Frappe at all — each module's `rules/` package, the
-core's `errors`, and the demo's generators (`demo/generate/`)."""
+core's `errors` and `images`, and the demo's generators (`demo/generate/`)."""
 
 import ast
 import pkgutil
@@ -20,6 +20,8 @@ PURE = {f"property_crm.{m}.rules": APP / m / "rules" for m in MODULES} | {
 	"property_crm.demo.generate": APP / "demo" / "generate"
 }
 
+# the core's pure modules: the domain error, the picture checks of uploads (Pillow only)
+CORE_PURE = ("errors.py", "images.py")
 
 # Runs in a fresh interpreter. A finder placed first on sys.meta_path records every attempt to import
 # frappe (or erpnext), so the check holds whether or not Frappe is installed here and even if a module
@@ -44,7 +46,10 @@ print("ok", len(sys.argv) - 1)
 
 
 def pure_files() -> list[Path]:
-	return [APP / "errors.py", *(p for folder in PURE.values() for p in sorted(folder.glob("*.py")))]
+	return [
+		*(APP / name for name in CORE_PURE),
+		*(p for folder in PURE.values() for p in sorted(folder.glob("*.py"))),
+	]
 
 
 def pure_modules(package: str) -> list[str]:
@@ -59,7 +64,7 @@ def test_every_module_has_pure_rules():
 @pytest.mark.parametrize("package", sorted(PURE))
 def test_pure_rules_do_not_import_frappe(package):
 	"""Module by module: importing every rule of a module (and what it imports) loads no Frappe."""
-	modules = ["property_crm.errors", *pure_modules(package)]
+	modules = [f"property_crm.{name[:-3]}" for name in CORE_PURE] + pure_modules(package)
 	result = subprocess.run(
 		[sys.executable, "-c", PROBE, *modules], capture_output=True, text=True, cwd=APP.parent
 	)

@@ -270,6 +270,7 @@ def test_tokens_signed_hashed_and_stateful():
 	assert s.signature_ok(token, KEY)
 	assert not s.signature_ok(token, b"another-site")
 	assert not s.signature_ok(token[:-1] + ("0" if token[-1] != "0" else "1"), KEY)
+	assert not s.signature_ok("中" * 40, KEY)  # not ASCII: refused, not a TypeError in compare_digest
 	assert not s.signature_ok("short", KEY) and not s.signature_ok("../etc/passwd" * 3, KEY)
 	assert s.token_hash(token) != token and len(s.token_hash(token)) == 64
 	now = datetime(2026, 5, 1, 12)

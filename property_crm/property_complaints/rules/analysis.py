@@ -9,7 +9,8 @@ test can hold the database's figures against it, and the rules are read in one p
 - reopen rate: complaints reopened at least once (reopen_count > 0) out of all;
 - repeat complainants: people with more than one complaint in the group and period — a person is their
   resident file, else their mobile; an anonymous complaint's person is on its confidential identity (counted,
-  never shown);
+  never shown, and only for those who may read identities: for everyone else an anonymous complaint has no
+  person, and groups under MIN_GROUP_FOR_PERSONS complaints show no repeat complainants);
 - hotline replies on time: of the hotline cases whose reply can be judged (replied, or unreplied past the
   deadline), those replied by the deadline;
 - complaints per 100 households per month: households are the units someone lives in (an occupant by their
@@ -42,6 +43,21 @@ GROUPINGS = {
 DEFAULT_GROUPING = "Category x Building"
 DEFAULT_MONTHS = 12
 NOT_HOUSEHOLDS = ("Parking", "Storage")  # unit usages that are no household
+# Below Property Manager (who may read complaints' confidential identities) the report never joins an
+# anonymous complaint to its identity, so an anonymous complaint has no person and never counts among the
+# repeat complainants; and a group of fewer than K complaints shows no per-person figure at all (with two or
+# three complaints, "one repeat complainant" says that these complaints came from one person).
+MIN_GROUP_FOR_PERSONS = 5
+PER_PERSON_FIGURES = ("repeat_complainants",)
+
+
+def hide_small_groups(rows: list[dict], k: int = MIN_GROUP_FOR_PERSONS) -> list[dict]:
+	"""Blank the per-person figures of groups with fewer than `k` complaints (rows changed in place)."""
+	for row in rows:
+		if (row.get("complaints") or 0) < k:
+			for field in PER_PERSON_FIGURES:
+				row[field] = None
+	return rows
 
 
 def grouping(value: str | None) -> str:

@@ -1,6 +1,7 @@
 """Complaint rules (ISO 10002's steps): severity and targets, acknowledgement channel, what resolving and
 closing need, anonymity, repeats, feedback, the rates of the Complaint Analysis report. No frappe import."""
 
+import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -34,6 +35,14 @@ IDENTITY_FIELDS = (
 # An anonymous complaint keeps its building only when the building is big enough to name nobody (a villa or
 # a small block would point at its few households); the estate always stays (it decides who handles it).
 MIN_UNITS_TO_KEEP_BUILDING = 10
+
+
+REFERENCE = re.compile(r"(?<![A-Za-z0-9])CMP-\d{4}-\d{3,}(?!\d)")
+
+
+def references_in(text: str | None) -> list[str]:
+	"""Complaint references (CMP-YYYY-#####) a mail's subject mentions, in order, once each."""
+	return list(dict.fromkeys(REFERENCE.findall(text or "")))
 
 
 def keeps_building(units_in_building: int) -> bool:

@@ -54,9 +54,11 @@ METER_LOWER = (
 METER_ROLLOVER_DIGITS = "Meter Digits: a rollover needs the number of digits of the meter (1 to 12)."
 METER_NEGATIVE = "{0}: a meter reading cannot be negative."
 RATE_NEGATIVE = "Rate: {0} cannot be negative."
+OVERRIDE_KIND = "Kind: choose one of {0}."
 DISCOUNT_RANGE = "Value: a discount is a percentage between 0 and 100, not {0}."
 DATES_ORDER = "{0}: the end date {1} is before the start date {2}."
 FEE_MESSAGES = (
+	OVERRIDE_KIND,
 	METER_LOWER,
 	METER_ROLLOVER_DIGITS,
 	METER_NEGATIVE,
@@ -171,7 +173,7 @@ class Override:
 
 def validate_override(kind: str, value) -> None:
 	if kind not in OVERRIDE_KINDS:
-		raise ValueError(f"unknown override {kind}")
+		raise FeeError(OVERRIDE_KIND, ", ".join(OVERRIDE_KINDS), field="kind")
 	value = _dec(value)
 	if kind == "Discount %" and not ZERO <= value <= 100:
 		raise FeeError(DISCOUNT_RANGE, str(value), field="value")

@@ -13,6 +13,9 @@ from frappe.model.workflow import apply_workflow
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import now_datetime
 
+from property_crm.property_households.resident_portal import reach_of
+from property_crm.property_service.intake import confirm_requester
+from property_crm.property_service.resident_requests import orders_of
 from property_crm.tests.factories import (
 	make_building,
 	make_category,
@@ -23,6 +26,7 @@ from property_crm.tests.factories import (
 	make_unit,
 	make_user,
 	occupant,
+	portal_login,
 	unique,
 	without_committed_outgoing_account,
 )
@@ -103,6 +107,15 @@ class EmailIntakeTestCase(FrappeTestCase):
 		"""What EmailAccount.receive does with each mail it fetched (less its commit)."""
 		return InboundMail(raw, self.inbox, uid=None, seen_status=0).process()
 
+	def confirm(self, order: str) -> "frappe.Document":
+		"""Customer service confirm the suggested requester (the desk's Confirm Requester)."""
+		frappe.set_user(self.cs)
+		try:
+			confirm_requester(order)
+		finally:
+			frappe.set_user("Administrator")
+		return frappe.get_doc("Service Order", order)
+
 	def order_of(self, communication) -> "frappe.Document":
 		self.assertEqual(communication.reference_doctype, "Service Order")
 		return frappe.get_doc("Service Order", communication.reference_name)
@@ -125,13 +138,19 @@ class TestKnownResident(EmailIntakeTestCase):
 		)
 		order = self.order_of(communication)
 		self.assertTrue(order.name.startswith(f"SO-{now_datetime().year}-"), "the naming series applies")
+		# the sender's address only suggests the resident and unit: a From: header proves nothing
 		self.assertEqual(
 			(order.channel, order.subject, order.status, order.requester, order.unit),
-			("Email", "厨房水管漏水", "Draft", self.resident.name, self.unit.name),
+			("Email", "厨房水管漏水", "Draft", None, None),
 		)
-		self.assertEqual((order.estate, order.service_category), (self.estate.name, self.category.name))
-		self.assertEqual(order.requester_name, self.resident.full_name)
-		self.assertEqual(order.contact_mobile, self.resident.mobile)
+		self.assertEqual(
+			(order.suggested_requester, order.suggested_unit), (self.resident.name, self.unit.name)
+		)
+		self.assertEqual(order.service_category, self.category.name)
+		self.assertNotEqual(
+			order.contact_mobile, self.resident.mobile, "nothing of the file before confirming"
+		)
+		self.assertIn("Confirm Requester", info_comments(order.name))
 		self.assertTrue(order.priority, "the SLA engine ran on the new order")
 		# the mail body is the description: plain text escaped, one paragraph a line
 		self.assertEqual(
@@ -143,6 +162,15 @@ class TestKnownResident(EmailIntakeTestCase):
 			[(self.resident.email.lower(), "Received")],
 		)
 		self.assertNotIn("before accepting it", info_comments(order.name), "nothing left to place")
+
+		# customer service confirm the requester: the order is the resident's, placed in their unit
+		order = self.confirm(order.name)
+		self.assertEqual((order.requester, order.unit), (self.resident.name, self.unit.name))
+		self.assertEqual((order.estate, order.service_category), (self.estate.name, self.category.name))
+		self.assertEqual(order.requester_name, self.resident.full_name)
+		self.assertEqual(order.contact_mobile, self.resident.mobile)
+		self.assertEqual((order.suggested_requester, order.suggested_unit), (None, None))
+		self.assertEqual(apply_workflow(order, "Accept").status, "Accepted")
 
 	def test_html_mail_is_sanitised(self):
 		html = '<p>门禁卡失灵</p><script>alert("x")</script><p onclick="steal()">请补办</p>'
@@ -207,7 +235,8 @@ class TestKnownResident(EmailIntakeTestCase):
 			occupants=[occupant(self.resident, "Owner")],
 		)
 		order = self.order_of(self.receive(raw_mail(self.resident.email, "物业费发票", "请开发票。")))
-		self.assertEqual((order.requester, order.unit, order.estate), (self.resident.name, None, None))
+		self.assertEqual((order.requester, order.unit, order.estate), (None, None, None))
+		self.assertEqual((order.suggested_requester, order.suggested_unit), (self.resident.name, None))
 		self.assertIn(second.name, info_comments(order.name))
 		self.assertIn(self.unit.name, info_comments(order.name))
 
@@ -217,7 +246,9 @@ class TestKnownResident(EmailIntakeTestCase):
 			building, "103", floor=1, occupants=[occupant(self.resident, "Tenant", move_out="2021-06-30")]
 		)
 		order = self.order_of(self.receive(raw_mail(self.resident.email, "空调滴水", "空调外机滴水到楼下。")))
-		self.assertEqual((order.requester, order.unit), (self.resident.name, self.unit.name))
+		self.assertEqual(
+			(order.suggested_requester, order.suggested_unit), (self.resident.name, self.unit.name)
+		)
 
 
 class TestStranger(EmailIntakeTestCase):
@@ -275,7 +306,9 @@ class TestStranger(EmailIntakeTestCase):
 	def test_order_without_a_category_waits_for_customer_service(self):
 		frappe.db.set_single_value("Property CRM Settings", "email_default_category", None)
 		order = self.order_of(self.receive(raw_mail(self.resident.email, "其他问题", "想咨询装修手续。")))
-		self.assertEqual((order.unit, order.service_category), (self.unit.name, None))
+		self.assertEqual((order.unit, order.service_category), (None, None))
+		order = self.confirm(order.name)
+		self.assertEqual(order.unit, self.unit.name)
 		self.assertIn("Property CRM Settings", info_comments(order.name))
 		with self.assertRaisesRegex(frappe.ValidationError, "Category: choose the category of this e-mailed"):
 			apply_workflow(frappe.get_doc("Service Order", order.name), "Accept")
@@ -303,6 +336,79 @@ class TestStranger(EmailIntakeTestCase):
 		unit = make_unit(building, "501", floor=5, occupants=[occupant(wife), occupant(husband, "Co-owner")])
 		order = self.order_of(self.receive(raw_mail(shared, "楼上漏水", "卫生间天花板渗水。")))
 		self.assertEqual(
-			(order.requester, order.unit), (None, unit.name), "one home, but who wrote is unknown"
+			(order.requester, order.unit, order.suggested_requester, order.suggested_unit),
+			(None, None, None, unit.name),
+			"one home (a suggestion), but who wrote is unknown",
 		)
 		self.assertIn(wife.name, info_comments(order.name))
+
+
+class TestForgedSender(EmailIntakeTestCase):
+	"""Anybody can write a resident's address in From:. Until customer service confirm the requester, the
+	mail reaches nothing of the resident: not their home's portal, not their phone or inbox."""
+
+	def setUp(self):
+		super().setUp()
+		make_outgoing_email_account()  # so that any message to the resident would be queued
+
+	def tearDown(self):
+		frappe.db.rollback()
+		without_committed_outgoing_account()
+
+	def messages_to_resident(self) -> int:
+		queued = frappe.db.sql(
+			"""select count(*) from `tabEmail Queue Recipient` where recipient=%s""", self.resident.email
+		)[0][0]
+		sms = frappe.db.count("SMS Log", {"requested_numbers": ("like", f"%{self.resident.mobile}%")})
+		notes = frappe.db.count("Notification Log", {"for_user": self.resident.user or "-"})
+		return queued + sms + notes
+
+	def portal_orders(self) -> list[str]:
+		return [row.name for row in orders_of(reach_of(self.resident.name))]
+
+	def test_forged_mail_reaches_nothing_of_the_resident_until_confirmed(self):
+		portal_login(self.resident)
+		self.resident.reload()
+		before = self.messages_to_resident()
+		forged = f"{self.resident.full_name} <{self.resident.email}>"
+		order = self.order_of(self.receive(raw_mail(forged, "请把我家门锁换掉", "钥匙丢了，请开门换锁。")))
+		self.assertEqual((order.requester, order.unit, order.contact_mobile), (None, None, None))
+		self.assertNotIn(order.name, self.portal_orders(), "not on the resident's portal")
+		self.assertEqual(self.messages_to_resident(), before, "no message to the resident")
+
+		# staff take it further without confirming: still nothing reaches the resident
+		frappe.set_user(self.cs)
+		try:
+			doc = frappe.get_doc("Service Order", order.name)
+			doc.description = (doc.description or "") + "<p>待核实</p>"
+			doc.save()
+		finally:
+			frappe.set_user("Administrator")
+		self.assertNotIn(order.name, self.portal_orders())
+		self.assertEqual(self.messages_to_resident(), before)
+
+		# a technician cannot confirm, nor can a resident
+		for user in (make_user(["Property Technician"]), frappe.db.get_value("Property Owner",
+			self.resident.name, "user")):  # fmt: skip
+			frappe.set_user(user)
+			try:
+				with self.assertRaises(frappe.PermissionError):
+					confirm_requester(order.name)
+			finally:
+				frappe.set_user("Administrator")
+		self.assertIsNone(frappe.db.get_value("Service Order", order.name, "requester"))
+
+		# customer service called the resident back: confirmed, it is theirs
+		self.confirm(order.name)
+		self.assertIn(order.name, self.portal_orders())
+
+	def test_confirm_needs_a_suggestion_and_an_existing_order(self):
+		stranger = self.order_of(self.receive(raw_mail(f"{unique('x')}@example.net", "你好", "咨询")))
+		frappe.set_user(self.cs)
+		try:
+			with self.assertRaisesRegex(frappe.ValidationError, "no suggested requester"):
+				confirm_requester(stranger.name)
+			with self.assertRaises(frappe.DoesNotExistError):
+				confirm_requester("SO-1999-99999")
+		finally:
+			frappe.set_user("Administrator")

@@ -408,7 +408,8 @@ def make_token(secret: str, key: bytes) -> str:
 
 
 def signature_ok(token: str, key: bytes) -> bool:
-	if not isinstance(token, str) or len(token) <= 16 or not token.isalnum():
+	# ASCII letters and digits only (str.isalnum accepts 中文, which compare_digest refuses with a TypeError)
+	if not isinstance(token, str) or not 16 < len(token) <= 128 or not (token.isascii() and token.isalnum()):
 		return False
 	secret, signature = token[:-16], token[-16:]
 	return hmac.compare_digest(signature, _signature(secret, key))

@@ -11,6 +11,7 @@ from frappe.utils import cint, getdate, today
 
 from property_crm.property_care.rules import care as rules
 from property_crm.property_households.rules.occupancy import current_occupants
+from property_crm.validation import report_filters
 
 FILE_FIELDS = [
 	"name",
@@ -24,7 +25,7 @@ FILE_FIELDS = [
 
 
 def execute(filters=None):
-	filters = frappe._dict(filters or {})
+	filters = report_filters(filters, numbers=("months",))
 	rows = stale_rows(filters)
 	counts = Counter(reason for row in rows for reason in row["reason_list"])
 	for row in rows:

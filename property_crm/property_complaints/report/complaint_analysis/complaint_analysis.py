@@ -7,7 +7,9 @@ lists) and aggregated by the database, medians by window functions. What each fi
 property_crm.property_complaints.rules.analysis; the integration test holds the database's figures against it.
 
 Anonymity: a row is a group, never a complaint. An anonymous complaint's confidential identity is joined
-only to count its complainant among the repeat complainants; no name, unit or contact leaves the query."""
+only for those who may read identities (Property Managers), to count its complainant among the repeat
+complainants; no name, unit or contact leaves the query. For everyone else no identity is joined (an
+anonymous complaint has no person) and small groups show no per-person figure (`analysis.hide_small_groups`)."""
 
 from pypika.terms import ExistsCriterion
 
@@ -20,6 +22,7 @@ from property_crm.permissions import allowed_estates
 from property_crm.property_complaints.rules import analysis
 from property_crm.property_complaints.rules import complaint as rules
 from property_crm.property_complaints.rules.complaint import per_100_households, rate
+from property_crm.validation import report_filters
 
 DIMENSIONS = {  # fixed expressions on the chosen complaints `t`
 	"complaint_category": "t.complaint_category",
@@ -41,10 +44,21 @@ FIELDS = [
 # a complainant: their resident file, else their mobile; an anonymous complaint's from its identity
 PERSON = """coalesce(nullif(t.complainant, ''), nullif(i.complainant, ''), nullif(t.contact_mobile, ''),
 	nullif(i.contact_mobile, ''))"""
+# the same without the identity (who may not read identities): an anonymous complaint has no person
+NAMED_PERSON = """case when t.identity is null or t.identity = '' then
+	coalesce(nullif(t.complainant, ''), nullif(t.contact_mobile, '')) end"""
+IDENTITY_JOIN = "left join `tabComplaint Identity` i on i.name = t.identity"
+
+
+def person_sql() -> tuple[str, str]:
+	"""The person expression and the join it needs, for the current user."""
+	if frappe.has_permission("Complaint Identity", "read"):
+		return PERSON, IDENTITY_JOIN
+	return NAMED_PERSON, ""
 
 
 def execute(filters=None):
-	filters = frappe._dict(filters or {})
+	filters = report_filters(filters, dates=("from_date", "to_date"))
 	label = analysis.grouping(filters.get("group_by"))
 	start, end = analysis.period(
 		getdate(filters.from_date) if filters.get("from_date") else None,
@@ -54,6 +68,8 @@ def execute(filters=None):
 	now = now_datetime()
 	base = base_query(filters, start, end)
 	data = aggregate(base, label, now)
+	if not frappe.has_permission("Complaint Identity", "read"):
+		analysis.hide_small_groups(data)
 	homes = households(filters, analysis.households_on(end, getdate(nowdate())))
 	add_households(data, label, homes, analysis.months_of(label, start, end))
 	return (
@@ -83,6 +99,7 @@ def aggregate(base: str, label: str, now) -> list[dict]:
 	open_states = ", ".join(frappe.db.escape(s) for s in rules.OPEN_STATES)
 	hotline = ", ".join(frappe.db.escape(c) for c in rules.HOTLINE_CHANNELS)
 	now_sql = frappe.db.escape(str(now))
+	person, join = person_sql()
 	# the windowed rows hold numbers and three short keys only (a person as 16 bytes of md5): wide rows
 	# would push the window functions' temporary table to disk
 	query = f"""
@@ -99,7 +116,7 @@ def aggregate(base: str, label: str, now) -> list[dict]:
 				count(*) over (partition by dim, bldg, person) as person_complaints,
 				row_number() over (partition by dim, bldg, person) as person_rank
 			from (
-				select {DIMENSIONS[dimension]} as dim, {building} as bldg, unhex(md5({PERSON})) as person,
+				select {DIMENSIONS[dimension]} as dim, {building} as bldg, unhex(md5({person})) as person,
 					t.status in ({open_states}) as is_open,
 					timestampdiff(second, t.received_on, t.acknowledged_on) as acknowledge,
 					timestampdiff(second, t.received_on, t.closed_on) as to_close,
@@ -109,7 +126,7 @@ def aggregate(base: str, label: str, now) -> list[dict]:
 						and (t.hotline_replied_on is not null or t.hotline_reply_deadline < {now_sql}) as judged,
 					t.channel in ({hotline}) and t.hotline_replied_on <= t.hotline_reply_deadline as in_time
 				from ({base}) t
-				left join `tabComplaint Identity` i on i.name = t.identity
+				{join}
 			) y
 		) x
 		group by dim, bldg
@@ -231,13 +248,17 @@ def summary(groups: list[dict], base: str, homes: int, months: int) -> list[dict
 	"""Totals over the period (repeat complainants over all groups: a person counts once)."""
 	complaints = sum(g["complaints"] for g in groups)
 	judged = sum(g["hotline_judged"] for g in groups)
+	person, join = person_sql()
 	repeats = frappe.db.sql(
 		f"""select count(*) from (
-			select {PERSON} as person from ({base}) t
-			left join `tabComplaint Identity` i on i.name = t.identity
+			select {person} as person from ({base}) t
+			{join}
 			group by person having person is not null and count(*) > 1
 		) x"""
 	)[0][0]
+	repeats = int(repeats or 0)
+	if not join and complaints < analysis.MIN_GROUP_FOR_PERSONS:
+		repeats = None  # too few complaints to say anything per person (see analysis.hide_small_groups)
 	return [
 		{"label": _("Number of Complaints"), "value": complaints, "indicator": "Blue"},
 		{"label": _("Open Complaints"), "value": sum(g["open"] for g in groups), "indicator": "Orange"},
@@ -247,7 +268,7 @@ def summary(groups: list[dict], base: str, homes: int, months: int) -> list[dict
 			"indicator": "Red",
 			"datatype": "Percent",
 		},
-		{"label": _("Repeat Complainants"), "value": int(repeats or 0), "indicator": "Red"},
+		{"label": _("Repeat Complainants"), "value": repeats, "indicator": "Red"},
 		{
 			"label": _("Hotline Replies on Time %"),
 			"value": rate(sum(g["hotline_in_time"] for g in groups), judged) if judged else None,

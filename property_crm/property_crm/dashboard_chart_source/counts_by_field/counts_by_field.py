@@ -7,27 +7,29 @@ import frappe
 from frappe import _
 from frappe.utils import add_months, get_first_day, today
 
+from property_crm.validation import json_argument
+
 GROUPABLE = ("Select", "Link")
 DATES = ("Date", "Datetime")
 
 
 @frappe.whitelist()
 def get(
-	chart_name=None,
-	chart=None,
-	no_cache=None,
-	filters=None,
-	from_date=None,
-	to_date=None,
-	timespan=None,
-	time_interval=None,
-	heatmap_year=None,
+	chart_name: str | None = None,
+	chart: str | dict | None = None,
+	no_cache: str | int | None = None,
+	filters: str | dict | None = None,
+	from_date: str | None = None,
+	to_date: str | None = None,
+	timespan: str | None = None,
+	time_interval: str | None = None,
+	heatmap_year: str | int | None = None,
 ) -> dict:
 	# never Frappe's `cache_source`: it keeps one result per chart for every reader, and what a reader may
 	# count depends on who they are (estate restrictions, a technician's own orders)
 	if not filters and chart_name:
 		filters = frappe.db.get_value("Dashboard Chart", chart_name, "filters_json")
-	filters = frappe._dict(frappe.parse_json(filters) or {})
+	filters = frappe._dict(json_argument(filters, "Filters", dict) if filters else {})
 	doctype, field = filters.get("doctype"), filters.get("field") or filters.get("month_of")
 	if not (isinstance(doctype, str) and isinstance(field, str) and frappe.db.exists("DocType", doctype)):
 		frappe.throw(_("Choose a document type and one of its fields."), title=_("Please correct this value"))

@@ -11,13 +11,14 @@ from frappe import _
 from frappe.utils import getdate, today
 
 from property_crm.property_fees.rules.fees import BUCKETS
+from property_crm.validation import report_filters
 
 GROUPS = {"Estate": "estate", "Building": "building", "Unit": "unit"}
 BUCKET_FIELDS = {"Not Due": "not_due", "0-30": "d0_30", "31-60": "d31_60", "61-90": "d61_90", "90+": "d90"}
 
 
 def execute(filters=None):
-	filters = frappe._dict(filters or {})
+	filters = report_filters(filters, dates=("as_of",))
 	group = filters.get("group_by") if filters.get("group_by") in GROUPS else "Estate"
 	data = rows(filters, group)
 	return columns(group), data, None, chart(data), summary(data)

@@ -1,7 +1,7 @@
 import frappe
 from frappe import _
 from frappe.model.document import Document
-from frappe.utils import getdate, today
+from frappe.utils import cint, flt, getdate, today
 
 from property_crm.property_households.rules.occupancy import (
 	current_occupants,
@@ -24,8 +24,13 @@ class PropertyUnit(Document):
 	def validate(self):
 		self.validate_building_in_estate()
 		self.validate_unique_in_estate()
-		apply_rule(validate_floor, self.floor, self.building_floors())
-		apply_rule(validate_areas, self.built_up_area, self.inner_area)
+		# a floor sent as "" (a cleared field) is no floor; the rule names it
+		floor = None if self.floor in (None, "") else cint(self.floor)
+		apply_rule(validate_floor, floor, self.building_floors())
+		apply_rule(
+			validate_areas,
+			*(None if a in (None, "") else flt(a) for a in (self.built_up_area, self.inner_area)),
+		)
 		apply_rule(validate_occupants, self.occupant_rows())
 		self.set_primary_contact()
 		self.status = unit_status_from_occupants(self.occupant_rows(), getdate(today()), self.status)

@@ -28,10 +28,12 @@ class ReturnVisit(Document):
 		if self.reference_doctype == "Service Order":
 			self.estate, self.unit = frappe.db.get_value(
 				"Service Order", self.reference_name, ["estate", "unit"]
-			)
+			) or (None, None)
 		elif self.reference_doctype == "Complaint":
 			# an anonymous complaint has no unit (its visitor, a manager, reads the confidential identity)
-			self.estate, self.unit = frappe.db.get_value("Complaint", self.reference_name, ["estate", "unit"])
+			self.estate, self.unit = frappe.db.get_value(
+				"Complaint", self.reference_name, ["estate", "unit"]
+			) or (None, None)
 		elif self.reference_doctype == "Property Unit":
 			# a periodic household visit (property_care.care.plan_return_visits)
 			self.estate = frappe.db.get_value("Property Unit", self.reference_name, "estate")
@@ -40,7 +42,7 @@ class ReturnVisit(Document):
 			# a follow-up of a low survey answer (named responses only: anonymous ones get none)
 			self.estate, self.unit = frappe.db.get_value(
 				"Survey Response", self.reference_name, ["estate", "unit"]
-			)
+			) or (None, None)
 
 	def validate_visitor_is_not_the_technician(self):
 		if self.reference_doctype == "Complaint" and self.visitor:

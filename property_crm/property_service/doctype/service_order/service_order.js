@@ -17,6 +17,22 @@ frappe.ui.form.on("Service Order", {
 			frm.set_intro();
 		}
 		const dispatcher = frappe.user.has_role(["Property Customer Service", "Property Manager"]);
+		if (dispatcher && frm.doc.suggested_requester && !frm.doc.requester) {
+			frm.add_custom_button(__("Confirm Requester"), () =>
+				frappe.confirm(
+					__("Has {0} confirmed that they sent this request? A sender's address proves nothing.", [
+						frm.doc.suggested_requester,
+					]),
+					() =>
+						frappe.call({
+							method: "property_crm.property_service.intake.confirm_requester",
+							args: { order: frm.doc.name },
+							freeze: true,
+							callback: () => frm.reload_doc(),
+						})
+				)
+			);
+		}
 		if (dispatcher && !["Completed", "Closed", "Cancelled"].includes(frm.doc.status)) {
 			frm.add_custom_button(__("Reassign"), () => reassign(frm), __("Tools"));
 		}

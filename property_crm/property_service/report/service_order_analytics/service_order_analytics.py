@@ -13,6 +13,7 @@ from frappe import _
 from frappe.utils import add_days, add_months, getdate, nowdate
 
 from property_crm.property_service.rules.service import FULFILLED_STATES
+from property_crm.validation import report_filters
 
 GROUPS = {
 	"Estate": "t.estate",
@@ -31,7 +32,7 @@ GROUP_FIELDS = {"Estate": ["estate"], "Building": ["building"], "Technician": ["
 
 
 def execute(filters=None):
-	filters = frappe._dict(filters or {})
+	filters = report_filters(filters, dates=("from_date", "to_date"))
 	group_label = filters.get("group_by") if filters.get("group_by") in GROUPS else "Estate"
 	data = aggregate(filters, group_label)
 	return columns(group_label), data, None, chart(data), summary(data)

@@ -14,6 +14,7 @@ from frappe.utils import flt, getdate, nowdate
 
 from property_crm.permissions import allowed_estates
 from property_crm.property_surveys.rules import survey as rules
+from property_crm.validation import report_filters
 
 # group keys: fixed SQL expressions (never user input)
 GROUPS = {
@@ -27,7 +28,7 @@ GROUPS = {
 
 
 def execute(filters=None):
-	filters = frappe._dict(filters or {})
+	filters = report_filters(filters, dates=("from_date", "to_date"))
 	group_by = filters.group_by if filters.group_by in GROUPS else "Estate"
 	to_date = getdate(filters.to_date or nowdate())
 	from_date = getdate(filters.from_date or (to_date - timedelta(days=89)))
@@ -284,13 +285,13 @@ def one_decimal(value) -> str:
 
 
 @frappe.whitelist()
-def csat_card(filters=None) -> str:
+def csat_card(filters: str | dict | None = None) -> str:
 	"""Number card "CSAT (90 days)"."""
 	return _card("csat")
 
 
 @frappe.whitelist()
-def nps_card(filters=None) -> str:
+def nps_card(filters: str | dict | None = None) -> str:
 	"""Number card "NPS (90 days)"."""
 	return _card("nps")
 
