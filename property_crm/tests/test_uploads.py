@@ -31,6 +31,7 @@ from property_crm.tests.factories import (
 	make_user,
 	portal_login,
 )
+from property_crm.tests.pictures import encoded, jpeg_with_gps, png_declaring
 from property_crm.tests.served import HttpClient
 
 SERVICE_API = "/api/method/property_crm.property_service.api."
@@ -39,32 +40,6 @@ PAYLOAD = b"<html><body><script>alert(document.cookie)</script></body></html>"
 NOT_A_PICTURE = "only pictures (JPEG, PNG, GIF, WebP or BMP) can be attached"
 TOO_MANY_PIXELS = "too many pixels"
 TOO_LARGE = "larger than 8 MB"
-
-
-def encoded(format: str = "PNG", size=(48, 32), **params) -> bytes:
-	out = io.BytesIO()
-	Image.new("RGB", size, (30, 120, 200)).save(out, format=format, **params)
-	return out.getvalue()
-
-
-def png_declaring(width: int, height: int) -> bytes:
-	def chunk(kind: bytes, data: bytes) -> bytes:
-		return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-	header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-	return (
-		b"\x89PNG\r\n\x1a\n"
-		+ chunk(b"IHDR", header)
-		+ chunk(b"IDAT", zlib.compress(b"\0" * 64))
-		+ chunk(b"IEND", b"")
-	)
-
-
-def jpeg_with_gps() -> bytes:
-	exif = Image.Exif()
-	exif[0x010F] = "SpyCam"
-	exif[0x8825] = {1: "N", 2: (31.0, 14.0, 0.0), 3: "E", 4: (121.0, 28.0, 0.0)}
-	return encoded("JPEG", size=(64, 48), exif=exif)
 
 
 # name, content, claimed file name and content type, the refusal's words

@@ -9,34 +9,7 @@ import pytest
 from PIL import Image
 
 from property_crm import images
-
-
-def encoded(format: str = "PNG", size=(40, 30), mode: str = "RGB", **params) -> bytes:
-	out = io.BytesIO()
-	Image.new(mode, size, (200, 30, 30) if mode == "RGB" else None).save(out, format=format, **params)
-	return out.getvalue()
-
-
-def png_declaring(width: int, height: int) -> bytes:
-	"""A tiny PNG whose header declares width × height (its pixel data is a few bytes): a bomb."""
-
-	def chunk(kind: bytes, data: bytes) -> bytes:
-		return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-	header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-	return (
-		b"\x89PNG\r\n\x1a\n"
-		+ chunk(b"IHDR", header)
-		+ chunk(b"IDAT", zlib.compress(b"\0" * 64))
-		+ chunk(b"IEND", b"")
-	)
-
-
-def jpeg_with_gps() -> bytes:
-	exif = Image.Exif()
-	exif[0x010F] = "SpyCam"  # Make
-	exif[0x8825] = {1: "N", 2: (31.0, 14.0, 0.0), 3: "E", 4: (121.0, 28.0, 0.0)}  # GPS IFD
-	return encoded("JPEG", size=(64, 48), exif=exif)
+from property_crm.tests.pictures import encoded, jpeg_with_gps, png_declaring
 
 
 @pytest.mark.parametrize(
@@ -74,7 +47,7 @@ def test_decompression_bombs_are_refused_from_their_header(side):
 
 def test_a_polyglot_keeps_its_pixels_and_loses_its_payload():
 	payload = b"<html><script>alert(document.domain)</script></html>"
-	picture = images.clean_picture(encoded("PNG") + payload)
+	picture = images.clean_picture(encoded("PNG", size=(40, 30)) + payload)
 	assert (picture.format, picture.content_type, picture.extension) == ("JPEG", "image/jpeg", "jpg")
 	assert b"<script" not in picture.content
 	assert Image.open(io.BytesIO(picture.content)).size == (40, 30)
