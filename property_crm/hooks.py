@@ -334,6 +334,8 @@ before_request = [
 	"property_crm.validation.check_required_arguments",
 	# documents of ours sent through REST or frappe.client: each value of the shape its field takes
 	"property_crm.doc_input.check_request",
+	# ERPNext's Accounts Receivable for an estate-restricted user: only the customers they may list
+	"property_crm.report_scope.scope_party_reports",
 ]
 
 # X-Content-Type-Options: nosniff on every response of the site (private files included); our picture
