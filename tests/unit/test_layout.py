@@ -19,6 +19,7 @@ MODULES = {  # Module Def -> folder: one per capability
 	"Property Surveys": "property_surveys",
 	"Property Fees": "property_fees",
 	"Property Care": "property_care",
+	"Property Privacy": "property_privacy",  # customer-data protection (issue 19)
 }
 CORE_MODULE = "Property CRM"  # settings and the manager's landing workspace
 # A module's internals: what only Frappe (by path) or the module itself calls. Another module may import
