@@ -2,7 +2,8 @@
 # Prepares the integration tier on an existing bench (it never builds one):
 #   1. starts MariaDB and the bench's Redis servers on 127.0.0.1 when they are not running;
 #   2. points the bench's apps/property_crm at this checkout (the previous target is restored afterwards);
-#   3. creates the dedicated test site (with ERPNext) when missing, installs or migrates property_crm on it.
+#   3. makes the dedicated test site afresh (with ERPNext; PROPERTY_CRM_KEEP_TEST_SITE=1 keeps the one there),
+#      installs or migrates property_crm on it.
 # Usage: integration_setup.sh BENCH SITE CHECKOUT   |   integration_setup.sh --restore BENCH
 set -uo pipefail
 
@@ -92,6 +93,25 @@ site_is_usable() { # the site's own database user can log in and ERPNext is inst
 		"select 1 from \`tabInstalled Application\` where app_name = 'erpnext'" "$db" </dev/null 2>/dev/null | grep -qx 1
 }
 
+# A fresh test site each run: a long-used one grows with every run (users, orders, notifications to ever
+# more staff) and the tier slowed from 19 to 54 minutes over a few weeks. new-site with ERPNext and the
+# app's install take about two minutes. PROPERTY_CRM_KEEP_TEST_SITE=1 keeps the site (quicker reruns while
+# developing). Only a site this script made (its marker file) or the default test site is ever dropped: a
+# PROPERTY_CRM_TEST_SITE pointing at a real site is migrated, never dropped.
+MARKER="$BENCH/sites/$SITE/.property_crm_test_site"
+if [ -d "$BENCH/sites/$SITE" ] && [ "${PROPERTY_CRM_KEEP_TEST_SITE:-0}" != "1" ] \
+	&& { [ -f "$MARKER" ] || [ "$SITE" = "property-crm-ci.localhost" ]; }; then
+	echo "dropping the previous test site $SITE (a fresh one each run; PROPERTY_CRM_KEEP_TEST_SITE=1 keeps it)"
+	archive=$(mktemp -d)
+	frappe_cli drop-site "$SITE" --db-root-username root --db-root-password "$ROOT_PW" --no-backup --force \
+		--archived-sites-path "$archive" >"$BENCH/logs/property_crm_ci_drop_site.log" 2>&1
+	rm -rf "$archive"
+	if [ -d "$BENCH/sites/$SITE" ]; then
+		db=$(conf db_name "$BENCH/sites/$SITE/site_config.json" 2>/dev/null)
+		[ -n "$db" ] && as_root mysql -e "drop database if exists \`$db\`; drop user if exists '$db'@'%'; drop user if exists '$db'@'localhost'" >/dev/null 2>&1
+		rm -rf "${BENCH:?}/sites/${SITE:?}"
+	fi
+fi
 if [ -d "$BENCH/sites/$SITE" ] && ! site_is_usable; then
 	# a creation that failed half-way leaves a folder whose database user or tables are missing
 	echo "test site $SITE is broken (its database cannot be used): making it again"
@@ -111,6 +131,7 @@ if [ ! -d "$BENCH/sites/$SITE" ]; then
 		exit 1
 	fi
 	frappe_cli --site "$SITE" set-config allow_tests True --parse >/dev/null
+	echo "made by tests/integration_setup.sh: dropped and made afresh by each test run" > "$MARKER"
 fi
 # tests create many users within a minute; Frappe throttles user creation (60 a minute by default)
 frappe_cli --site "$SITE" set-config throttle_user_limit 100000 --parse >/dev/null
