@@ -138,6 +138,11 @@ NOT_GRANTING: dict[tuple[str, str], str] = {
 	("Property Notice Read", "resident"): "a read receipt, written by the portal for the reader",
 	("Property Profile Change", "resident"): "a change request; staff who may edit that file decide it",
 	("Property Profile Change", "estate"): "copied from the resident's home",
+	("Data Change Request", "reference_name"): "the record a four-eyes request is about; managers read "
+	"requests, and deciding one needs the right to delete or edit that record itself",
+	("Data Change Request", "estate"): "copied from the record; scopes managers, not residents",
+	("Data Change Request", "requested_by"): "set by the server to who filed it",
+	("Data Change Request", "approver"): "set by the server to who decided it",
 	("Property Profile Change", "requested_by"): "who asked; written by the portal",
 	("Property Profile Change", "decided_by"): "who decided; written on the decision",
 	("Property Verification Round", "estate"): "where a round checks files; staff work",

@@ -36,6 +36,11 @@ fixtures = [
 					"Escalated",
 					"Resolved",
 					"Withdrawn",
+					# breach register (property_privacy, issue 19)
+					"Reported",
+					"Contained",
+					"Residents Notified",
+					"Reported to Regulator",
 				],
 			]
 		],
@@ -62,6 +67,10 @@ fixtures = [
 					"Escalate",
 					"Withdraw",
 					"Resolve",
+					# breach register (property_privacy, issue 19)
+					"Contain",
+					"Notify Residents",
+					"Report to Regulator",
 				],
 			]
 		],
@@ -75,6 +84,8 @@ after_install = [
 	"property_crm.property_complaints.setup.after_install",
 	"property_crm.property_surveys.surveys.install_dimensions",
 	"property_crm.property_fees.billing.ensure_fee_items",
+	"property_crm.property_privacy.agreements.after_migrate",
+	"property_crm.property_privacy.backups.after_migrate",
 ]
 after_migrate = [
 	"property_crm.install.after_migrate",
@@ -82,6 +93,10 @@ after_migrate = [
 	"property_crm.property_complaints.setup.after_migrate",
 	# once ERPNext's setup has made UOMs and the Item Group tree
 	"property_crm.property_fees.billing.ensure_fee_items",
+	# System Manager (IT) beside Property Manager on confidentiality agreements (property_privacy.agreements)
+	"property_crm.property_privacy.agreements.after_migrate",
+	# backup policy defaults, System Settings "Encrypt Backups" on (property_privacy.backups)
+	"property_crm.property_privacy.backups.after_migrate",
 ]
 before_uninstall = "property_crm.install.before_uninstall"
 before_tests = "property_crm.tests.setup.before_tests"
@@ -99,6 +114,8 @@ permission_query_conditions = {
 	"Property Owner": "property_crm.permissions.owner_query_conditions",
 	"Service Order": "property_crm.permissions.order_query_conditions",
 	"Property Unit": "property_crm.permissions.unit_query_conditions",
+	# managers read every confidentiality agreement, other staff their own (property_privacy.agreements)
+	"Confidentiality Agreement": "property_crm.property_privacy.agreements.query_conditions",
 	# child tables with personal data: rows only of a table field (its permission level on the parent) and a
 	# parent row the user may read
 	**{doctype: "property_crm.permissions.child_query_conditions" for doctype in _PERSONAL_CHILD_TABLES},
@@ -112,6 +129,7 @@ has_permission = {
 	"Property Owner": "property_crm.permissions.owner_has_permission",
 	"Service Order": "property_crm.permissions.order_has_permission",
 	"Property Unit": "property_crm.permissions.unit_has_permission",
+	"Confidentiality Agreement": "property_crm.property_privacy.agreements.has_permission",
 	**{
 		doctype: "property_crm.permissions.resident_record_has_permission"
 		for doctype in _RESIDENT_RECORD_DOCTYPES
@@ -156,6 +174,23 @@ doc_events = {
 	# role allowed to, whatever the door (property_crm/access_fields.py: the registry and the guard)
 	"*": {"before_validate": "property_crm.access_fields.guard"},
 	"SMS Settings": {"on_update": "property_crm.sms.sync_sms_notifications"},
+	# Frappe's log of a sent SMS keeps the masks of the numbers, not the numbers (mobile_numbers.py)
+	"SMS Log": {"before_insert": "property_crm.mobile_numbers.mask_sms_log"},
+	# roles that read personal data only with a current confidentiality agreement (property_privacy.agreements)
+	"User": {"validate": "property_crm.property_privacy.agreements.check_user_roles"},
+	# ID numbers and mobiles: masked in their column, encrypted and hashed beside it (protected_fields.py)
+	"Property Owner": {
+		"before_validate": "property_crm.protected_fields.protect",
+		"on_change": "property_crm.protected_fields.forget_ciphertexts",
+	},
+	"Property Unit": {
+		"before_validate": "property_crm.protected_fields.protect",
+		"on_change": "property_crm.protected_fields.forget_ciphertexts",
+	},
+	"Survey Invitation": {
+		"before_validate": "property_crm.protected_fields.protect",
+		"on_change": "property_crm.protected_fields.forget_ciphertexts",
+	},
 	# a file attached to a record of ours, by any door (portal, upload_file, REST, frappe.client): judged by
 	# its content, kept only as a re-encoded picture under a generated name, private (property_crm.uploads)
 	# (a new File: property_crm.uploads.PropertyFile; one re-pointed at a record of ours: this event)
@@ -178,11 +213,35 @@ doc_events = {
 	},
 }
 
+# four-eyes principle (四眼原则): key data is deleted or changed only through a Data Change Request a second
+# manager approves; a direct deletion or guarded change is refused for everyone (property_privacy.four_eyes)
+for _doctype in ("Property Owner", "Property Unit", "Property Unit Occupant", "Service Order", "Complaint",
+	"Survey Response", "Property Meter Reading", "Property Fee Charge", "Property Late Fee",
+	"Property Fee Override"):  # fmt: skip
+	doc_events.setdefault(_doctype, {})["on_trash"] = "property_crm.property_privacy.four_eyes.refuse_delete"
+for _doctype in ("Property Owner", "Property Unit", "Property Unit Occupant"):
+	doc_events[_doctype]["before_save"] = "property_crm.property_privacy.four_eyes.refuse_change"
+# backup settings: an hour, at least one copy, a copy target outside the bench (property_privacy.backups)
+doc_events.setdefault("Property CRM Settings", {})["validate"] = (
+	"property_crm.property_privacy.backups.validate_settings"
+)
+
 # the arrears badge (property_fees.late_fees.arrears_badge) on the forms where staff meet a household
 doctype_js = {
 	doctype: "public/js/arrears.js"
 	for doctype in ("Property Unit", "Property Owner", "Service Order", "Complaint")
 }
+# "Request deletion" / "Request change" on the forms of the records the four-eyes principle guards
+for _doctype in ("Property Owner", "Property Unit", "Service Order", "Complaint", "Survey Response",
+	"Property Meter Reading", "Property Fee Charge", "Property Late Fee", "Property Fee Override"):  # fmt: skip
+	doctype_js[_doctype] = [*filter(None, [doctype_js.get(_doctype)]), "public/js/four_eyes.js"]
+# "Call Requester" on a service order: its masked contact mobile, revealed and logged (property_privacy.calls)
+_js = doctype_js.get("Service Order")
+doctype_js["Service Order"] = [*([_js] if isinstance(_js, str) else _js or []), "public/js/order_call.js"]
+# "Reveal" on the forms that show a masked mobile or ID number (property_privacy.reveal)
+for _doctype in ("Property Owner", "Property Unit", "Survey Invitation"):
+	_js = doctype_js.get(_doctype)
+	doctype_js[_doctype] = [*([_js] if isinstance(_js, str) else _js or []), "public/js/reveal.js"]
 
 # fee Items need ERPNext's UOMs and Item Group tree, made by its setup wizard
 setup_wizard_complete = "property_crm.property_fees.billing.after_setup_wizard"
@@ -195,7 +254,19 @@ scheduler_events = {
 			"property_crm.property_service.orders.escalate_overdue",
 			"property_crm.property_complaints.complaints.escalate",
 		],
+		# the quarterly Security Review: a task for each Property Manager (property_privacy.security_review)
+		"0 7 1 1,4,7,10 *": ["property_crm.property_privacy.security_review.create_review_tasks"],
 	},
+	# a user reading far more resident files than usual: their estate managers are alerted (access_audit)
+	"hourly": [
+		"property_crm.property_privacy.access_audit.check_unusual_reads",
+		# the daily encrypted backup at the hour set in Property CRM Settings, on the long queue (backups)
+		"property_crm.property_privacy.backups.hourly",
+	],
+	# the restore drill, on the long queue (property_privacy.restore_drill)
+	"monthly": ["property_crm.property_privacy.restore_drill.monthly"],
+	# residents moved out more than N years ago anonymised, on the long queue (property_privacy.retention)
+	"daily_long": ["property_crm.property_privacy.retention.daily"],
 	"daily": [
 		"property_crm.property_service.orders.auto_close_unrated",
 		"property_crm.property_complaints.complaints.auto_close_silent",
@@ -204,8 +275,24 @@ scheduler_events = {
 		"property_crm.property_surveys.campaigns.close_ended",
 		# periodic return visits, birthdays and move-in anniversaries, holiday greetings (property_care.care)
 		"property_crm.property_care.care.daily",
+		# confidentiality agreements: status refreshed, reminders before expiry (property_privacy.agreements)
+		"property_crm.property_privacy.agreements.daily",
+		# the last backup younger than a day, the last successful drill than 31 days, or managers are alerted
+		"property_crm.property_privacy.backups.daily_policy_check",
 	],
 }
+
+# the doctypes whose ID numbers and mobiles are protected (property_crm.protected_fields.PROTECTED)
+_PROTECTED_DOCTYPES = (
+	"Property Owner",
+	"Property Family Member",
+	"Property Unit Occupant",
+	"Survey Invitation",
+)
+
+# Frappe's Log Settings: the access audit's Access Log kept 400 days (more than the six months China's
+# Cybersecurity Law asks of access logs, and a year back for the quarterly Security Review), then cleared
+default_log_clearing_doctypes = {"Access Log": 400}
 
 # Personal data covered by Frappe's download/deletion requests (Personal Data Download/Deletion Request).
 user_data_fields = [
@@ -307,12 +394,25 @@ resident_data_fields = [
 		"redact_fields": ["resident_name", "old_value", "new_value"],
 	},
 	{"doctype": "Property Fee Charge", "link": "resident"},
+	# the breach register's rows of the resident (the notice itself is a Communication in the file's timeline)
+	{"doctype": "Data Incident Resident", "link": "resident", "redact_fields": ["resident_name"]},
 	{
 		"doctype": "Return Visit",
 		"reference_of": ["Service Order", "Complaint", "Property Care Event"],
 		"redact_fields": ["notes"],
 	},
 ]
+# a protected ID number or mobile is redacted with its ciphertext and hash (property_crm/protected_fields.py)
+for _ref in (*user_data_fields, *resident_data_fields):
+	_ref["redact_fields"] = [
+		*(_fields := _ref.get("redact_fields") or []),
+		*(
+			f"{_field}_{_companion}"
+			for _field in ("mobile", "id_number", "emergency_contact_phone")
+			if _field in _fields and _ref["doctype"] in _PROTECTED_DOCTYPES
+			for _companion in ("encrypted", "hash")
+		),
+	]
 
 standard_portal_menu_items = [
 	{"title": "My Home", "route": "/property", "role": "Property Resident"},
@@ -340,7 +440,11 @@ before_request = [
 
 # X-Content-Type-Options: nosniff on every response of the site (private files included); our picture
 # endpoints served as images only (the portal pages set their own policy, property_crm.portal.shell)
-after_request = ["property_crm.uploads.after_request"]
+after_request = [
+	"property_crm.uploads.after_request",
+	# opening a resident file, exports, prints and report downloads with personal data: Frappe's Access Log
+	"property_crm.property_privacy.access_audit.after_request",
+]
 
 # The resident portal's shell: /property… pages rendered from templates compiled once per process
 # (property_crm/portal), without Frappe's per-request Jinja environment and routing map.

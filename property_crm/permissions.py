@@ -26,6 +26,8 @@ import frappe
 from frappe.permissions import get_user_permissions
 from frappe.utils import cint
 
+from property_crm.mobile_numbers import search_by_mobile
+
 ESTATE = "Property Estate"
 ORDER = "Service Order"
 # an order in one of these states no longer gives its technician access to the requester or the unit
@@ -392,6 +394,7 @@ def search_link(
 	from frappe.desk.search import search_link as frappe_search_link
 
 	filters = search_filters(filters)
+	txt, filters = search_by_mobile(doctype, txt, filters)  # a full number finds its protected mobile
 	return frappe_search_link(
 		doctype,
 		txt,
@@ -421,6 +424,7 @@ def search_widget(
 	from frappe.desk.search import search_widget as frappe_search_widget
 
 	filters = search_filters(filters)
+	txt, filters = search_by_mobile(doctype, txt, filters)  # a full number finds its protected mobile
 	return frappe_search_widget(
 		doctype,
 		txt,

@@ -27,6 +27,8 @@ RATE_LIMITS = {
 	"language": (30, HOUR),  # the portal's language switch
 	"token_page": (60, HOUR),  # a guest opening an e-mailed survey link, per IP
 	"upload": (300, HOUR),  # files uploaded through Frappe's upload_file (desk attachments, portal photos)
+	"data_change_request": (30, HOUR),  # four-eyes requests (each one assigns the other managers)
+	"reveal": (60, HOUR),  # a masked mobile or ID number shown in full (property_privacy.reveal), logged
 }
 
 # the form_dict entry Frappe's rate_limit reads its key from (set by `limited`, never taken from the client)

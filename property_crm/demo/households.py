@@ -15,6 +15,7 @@ from property_crm.demo.generate import people as demo
 from property_crm.property_households.residents import ARCHIVE_SERIES
 from property_crm.property_households.rules.contact import normalize_mobile
 from property_crm.property_households.rules.identity import normalize_id_number
+from property_crm.protected_fields import protected_values
 
 CHUNK = 5_000
 
@@ -171,6 +172,9 @@ def _insert_owners(rng, people, on: date, progress) -> None:
 	owner_fields += ["full_name", "gender", "resident_type", "mobile", "preferred_channel", "id_type"]
 	owner_fields += ["id_number", "date_of_birth", "privacy_consent_date", "last_verified_on"]
 	owner_fields += ["emergency_contact_name", "emergency_contact_phone", "emergency_contact_relation"]
+	# ID numbers and mobiles as the form leaves them: masked, encrypted and hashed (protected_fields.py)
+	owner_fields += ["mobile_encrypted", "mobile_hash", "id_number_encrypted", "id_number_hash"]
+	owner_fields += ["emergency_contact_phone_encrypted", "emergency_contact_phone_hash"]
 	vehicle_fields = ["name", "creation", "modified", "owner", "modified_by", "docstatus", "parent"]
 	vehicle_fields += [
 		"parenttype",
@@ -200,13 +204,22 @@ def _insert_owners(rng, people, on: date, progress) -> None:
 		if n % 500 == 0:
 			normalize_mobile(mobile)
 		contact_name, _g = demo.chinese_name(rng)
+		mobile_mask, mobile_encrypted, mobile_hash = protected_values("mobile", mobile)
+		id_mask, id_encrypted, id_hash = protected_values("id", id_number)
+		# drawn in the order the demo always drew them, so a seed gives the same people as before
+		channel = rng.choice(["Phone", "Phone", "SMS", "WeChat", "Portal"])
+		consent, verified = (
+			on - timedelta(days=rng.randint(0, 1500)),
+			on - timedelta(days=rng.randint(0, 900)),
+		)
+		phone_mask, phone_encrypted, phone_hash = protected_values("mobile", demo.mobile(rng))
 		owners.append(
 			(
 				name, now, now, user, user, 0, name,
-				full_name, gender, person["resident_type"], mobile,
-				rng.choice(["Phone", "Phone", "SMS", "WeChat", "Portal"]), "Mainland ID Card",
-				id_number, birth, on - timedelta(days=rng.randint(0, 1500)), on - timedelta(days=rng.randint(0, 900)),
-				contact_name, demo.mobile(rng), rng.choice(["配偶", "子女", "父母", "朋友"]),
+				full_name, gender, person["resident_type"], mobile_mask, channel, "Mainland ID Card",
+				id_mask, birth, consent, verified,
+				contact_name, phone_mask, rng.choice(["配偶", "子女", "父母", "朋友"]),
+				mobile_encrypted, mobile_hash, id_encrypted, id_hash, phone_encrypted, phone_hash,
 			)
 		)  # fmt: skip
 		if person["resident_type"] == "Owner" and rng.random() < 0.45:

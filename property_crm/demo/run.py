@@ -21,7 +21,12 @@ missing, so a second run changes no counts:
 10. surveys (`demo.surveys`): templates (yearly, after-repair, after-complaint) on every category; a yearly
     survey per year (last year's anonymous and closed), one invitation per household; an after-repair survey
     for a share of the completed orders; follow-up visits for the named low answers.
-It ends by printing the logins. Care events join this list as they come.
+11. customer care (`demo.care`);
+12. customer-data protection (`demo.privacy_*`): a confidentiality agreement for every staff member (a few
+    expiring, one expired), a pending and a decided deletion/change request, a closed and an open data
+    incident with its notices, a month of access-log rows with one clerk over the alert threshold, the
+    quarterly security-review tasks, the backup and restore-drill record, and staff's logged reveals.
+It ends by printing the logins.
 """
 
 import random
@@ -34,6 +39,12 @@ from property_crm.demo.complaints import ensure_complaints
 from property_crm.demo.fees import seed_fees
 from property_crm.demo.households import seed_portfolio
 from property_crm.demo.orders import ORDERS_DONE, make_invoices, seed_orders
+from property_crm.demo.privacy_agreements import seed_agreements
+from property_crm.demo.privacy_audit import seed_audit
+from property_crm.demo.privacy_backups import seed_backups
+from property_crm.demo.privacy_encryption import seed_encryption
+from property_crm.demo.privacy_incidents import seed_incidents
+from property_crm.demo.privacy_requests import seed_requests
 from property_crm.demo.progress import Progress
 from property_crm.demo.surveys import seed_surveys
 from property_crm.property_service.setup import install_categories, set_default_email_category
@@ -94,5 +105,15 @@ def seed_company(
 		seed_care(random.Random(seed + 9), progress)
 	with progress.step("Surveys"):
 		seed_surveys(rng, progress)
+	with progress.step("Customer-data protection: agreements, approvals, incidents, access log, backups"):
+		# every mobile and ID number is already stored encrypted and masked (the portfolio step writes them
+		# so); seed_encryption protects what an older demo left in plain text and logs staff's reveals
+		seed_agreements(random.Random(seed + 10), progress)
+		seed_requests(random.Random(seed + 11), progress)
+		seed_incidents(random.Random(seed + 12), progress)
+		seed_audit(random.Random(seed + 13), progress)
+		seed_backups(random.Random(seed + 14), progress)
+		seed_encryption(random.Random(seed + 15), progress)
+		frappe.db.commit()
 	progress.write(progress.summary() + "\n")
 	return logins

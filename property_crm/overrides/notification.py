@@ -7,7 +7,9 @@
    and our has_permission hooks) or, for a resident's portal login, by being the person the document
    is about. Addresses and numbers that belong to no user are the document's own contacts (the
    requester's e-mail or phone) or addresses the administrator typed into the notification: kept.
-   This covers e-mail, in-app (system notification) and SMS.
+   This covers e-mail, in-app (system notification) and SMS. A resident's mobile on a document is the
+   mask (138****5678); the SMS goes to the full number of the resident file it links to
+   (`mobile_numbers.full_numbers`), and the timeline and the SMS Log show masks.
 2. No setup advice to people who cannot act on it. Without an outgoing e-mail account Frappe throws
    "Please setup default outgoing Email Account…", which reaches the technician completing an order and
    the resident filing one. Here the e-mail (or SMS, without a gateway) channel is skipped with a line in
@@ -22,6 +24,9 @@ from frappe import _
 from frappe.email.doctype.email_account.email_account import EmailAccount
 from frappe.email.doctype.notification.notification import Notification
 from frappe.utils import parse_addr
+
+from property_crm.masks import mask_mobile
+from property_crm.mobile_numbers import full_numbers
 
 SHOWN = 5  # recipients named in a timeline line
 
@@ -120,7 +125,8 @@ class PropertyNotification(Notification):
 		receivers = super().get_receiver_list(doc, context)
 		if not is_ours(doc):
 			return receivers
-		return numbers_only_for_readers(doc, receivers)
+		# a resident's number on the document is its mask: the gateway gets the file's full number
+		return numbers_only_for_readers(doc, full_numbers(doc, receivers))
 
 	def send_an_email(self, doc, context):
 		if is_ours(doc) and not outgoing_email_ready(self.sender_email):
@@ -137,8 +143,8 @@ class PropertyNotification(Notification):
 		receivers = self.get_receiver_list(doc, context)
 		if not receivers:
 			return
-		if not sms_ready():
-			self._not_sent(doc, _("SMS"), receivers, _("no SMS gateway is set up"))
+		if not sms_ready():  # the timeline shows the masks, never the numbers
+			self._not_sent(doc, _("SMS"), [mask_mobile(n) for n in receivers], _("no SMS gateway is set up"))
 			return
 		# no "SMS sent successfully" dialog for the technician whose action triggered it
 		send_sms(receivers, frappe.render_template(self.message, context), success_msg=False)

@@ -26,6 +26,7 @@ from frappe.query_builder import Order
 from frappe.query_builder.functions import Count, Max, Sum
 from frappe.utils import cint, getdate, now_datetime, today
 
+from property_crm.mobile_numbers import full_mobile
 from property_crm.property_care.rules import care as rules
 from property_crm.property_households.rules.occupancy import current_occupants
 from property_crm.validation import apply_rule
@@ -290,7 +291,9 @@ def deliver(
 	if greeting.action == "send" and greeting.channel == "SMS":
 		from frappe.core.doctype.sms_settings.sms_settings import send_sms
 
-		send_sms([person.mobile], text)
+		# the file's column holds the mask: the gateway gets the full number, decrypted here only
+		if number := full_mobile(person.name):
+			send_sms([number], text)
 	elif greeting.action == "send" and greeting.channel == "Portal":
 		frappe.get_doc(
 			{

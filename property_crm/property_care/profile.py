@@ -9,11 +9,15 @@ import json
 import frappe
 from frappe import _
 from frappe.utils import now_datetime
+from frappe.utils.password import get_decrypted_password, remove_encrypted_password, set_encrypted_password
 
+from property_crm.masks import is_masked, mask_mobile
 from property_crm.property_care.rules import care as rules
 from property_crm.property_households.rules.contact import normalize_email, normalize_mobile
 from property_crm.validation import apply_rule, json_argument
 
+CHANGE = "Property Profile Change"
+PENDING_NUMBER = "new_value"  # the __Auth field name under which a pending new mobile is kept encrypted
 FIELD_LABELS = {
 	"mobile": "Mobile",
 	"email": "Email",
@@ -75,7 +79,8 @@ def clean_family(value) -> list[dict]:
 					_("Family, row {0}: {1} is not a date.").format(i, row["date_of_birth"]),
 					title=_("Please correct this value"),
 				)
-		row["mobile"] = apply_rule(normalize_mobile, row["mobile"] or "", "family_members") or None
+		if not is_masked(row["mobile"]):  # a mask came back unchanged: the stored number stays
+			row["mobile"] = apply_rule(normalize_mobile, row["mobile"] or "", "family_members") or None
 	return rows
 
 
@@ -98,7 +103,13 @@ def request_changes(resident: str, data: dict, user: str) -> list[str]:
 	before = current_values(owner)
 	after = dict(before)
 	if "mobile" in data:
-		after["mobile"] = apply_rule(normalize_mobile, data.get("mobile") or "", "mobile")
+		typed = (data.get("mobile") or "").strip()
+		if is_masked(typed) and typed != before["mobile"]:
+			frappe.throw(
+				_("Mobile: enter your full mobile number, or leave it as shown."),
+				title=_("Please correct this value"),
+			)
+		after["mobile"] = typed if is_masked(typed) else apply_rule(normalize_mobile, typed, "mobile")
 		if not after["mobile"]:
 			frappe.throw(_("Mobile: please enter your mobile number."), title=_("Please correct this value"))
 	if "email" in data:
@@ -106,11 +117,11 @@ def request_changes(resident: str, data: dict, user: str) -> list[str]:
 	if "vehicles" in data:
 		after["vehicles"] = clean_vehicles(data.get("vehicles"))
 	if "family_members" in data:
-		after["family_members"] = clean_family(data.get("family_members"))
+		after["family_members"] = with_stored_mobiles(owner, clean_family(data.get("family_members")))
 	estate = estate_of(resident)
 	names, apply_now = [], []
 	for field in rules.SELF_SERVICE_FIELDS:
-		if after[field] == before[field]:
+		if _comparable(field, after[field]) == _comparable(field, before[field]):
 			continue
 		pending = frappe.db.get_value(
 			"Property Profile Change",
@@ -125,13 +136,19 @@ def request_changes(resident: str, data: dict, user: str) -> list[str]:
 				"field": FIELD_LABELS[field],
 				"status": "Pending" if rules.needs_confirmation(field) else "Applied",
 				"requested_by": user,
-				"old_value": _dump(before[field]),
-				"new_value": _dump(after[field]),
+				# what staff and the resident see: masks (a resident's mobile is protected at rest here too)
+				"old_value": _dump(_shown(field, before[field])),
+				"new_value": _dump(_shown(field, after[field])),
 			}
 		)
 		if pending:  # a newer request for the same field replaces the waiting one
 			frappe.db.set_value("Property Profile Change", pending, "status", "Rejected")
+			remove_encrypted_password(CHANGE, pending, PENDING_NUMBER)
 		change.insert(ignore_permissions=True)  # Safe: the resident's own request about their own file
+		if field == "mobile" and not is_masked(after[field]):
+			# the new number waits encrypted in Frappe's own store of secrets (__Auth, the site's key; key
+			# rotation re-encrypts it) until customer service decide; the record shows its mask
+			set_encrypted_password(CHANGE, change.name, after[field], PENDING_NUMBER)
 		names.append(change.name)
 		if not rules.needs_confirmation(field):
 			apply_now.append((field, after[field]))
@@ -141,6 +158,48 @@ def request_changes(resident: str, data: dict, user: str) -> list[str]:
 		owner.flags.ignore_permissions = True  # Safe: the resident's own file, fields they may change
 		owner.save()
 	return names
+
+
+def with_stored_mobiles(owner, rows: list[dict]) -> list[dict]:
+	"""Family rows sent back with a masked mobile (as the page showed it) keep the stored number: the
+	masked row takes the ciphertext and hash of the member's row with that mask (the same name first)."""
+	stored = {}
+	for member in owner.family_members:
+		if is_masked(member.mobile) and member.get("mobile_encrypted"):
+			secret = {"mobile_encrypted": member.mobile_encrypted, "mobile_hash": member.mobile_hash}
+			stored[(member.member_name, member.mobile)] = secret
+			stored.setdefault((None, member.mobile), secret)
+	for i, row in enumerate(rows, 1):
+		if not is_masked(row.get("mobile")):
+			continue
+		secret = stored.get((row["member_name"], row["mobile"])) or stored.get((None, row["mobile"]))
+		if not secret:
+			frappe.throw(
+				_("Family, row {0}: enter the full mobile number.").format(i),
+				title=_("Please correct this value"),
+			)
+		row.update(secret)
+	return rows
+
+
+def _comparable(field: str, value):
+	"""Family rows as the page sends them (a masked row carries its stored secret besides; empty is empty)."""
+	if field == "family_members":
+		return [{f: row.get(f) or None for f in FAMILY_FIELDS} for row in value]
+	return value
+
+
+def _shown(field: str, value):
+	"""A value as the change record keeps it: mobiles masked, family members' mobiles masked, the rest as
+	it is."""
+	if field == "mobile":
+		return mask_mobile(value)
+	if field == "family_members":
+		return [
+			{f: (mask_mobile(row.get(f)) if f == "mobile" else row.get(f)) for f in FAMILY_FIELDS}
+			for row in value
+		]
+	return value
 
 
 def _dump(value) -> str:
@@ -177,10 +236,20 @@ def confirm(name: str) -> None:
 	change = _decide(name)
 	field = FIELDS_BY_LABEL[change.field]
 	owner = frappe.get_doc("Property Owner", change.resident)
-	value = change.new_value if field in ("mobile", "email") else json.loads(change.new_value or "[]")
+	if field == "mobile":
+		value = get_decrypted_password(CHANGE, change.name, PENDING_NUMBER, raise_exception=False)
+		if not value and is_masked(change.new_value):
+			frappe.throw(
+				_("The new number of this change is no longer stored; ask the resident to enter it again."),
+				title=_("Not possible"),
+			)
+		value = value or change.new_value  # a change recorded before numbers were protected
+	else:
+		value = change.new_value if field == "email" else json.loads(change.new_value or "[]")
 	_set(owner, field, value)
 	owner.save()
 	change.db_set({"status": "Confirmed", "decided_by": frappe.session.user, "decided_on": now_datetime()})
+	remove_encrypted_password(CHANGE, change.name, PENDING_NUMBER)
 	change.add_comment("Info", _("Confirmed and applied to the resident file."))
 
 
@@ -196,6 +265,7 @@ def reject(name: str, reason: str) -> None:
 			"reason": reason,
 		}
 	)
+	remove_encrypted_password(CHANGE, change.name, PENDING_NUMBER)
 
 
 def pending_of(resident: str) -> list[dict]:

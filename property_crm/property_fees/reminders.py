@@ -19,6 +19,7 @@ import frappe
 from frappe import _
 from frappe.utils import cint, getdate, today
 
+from property_crm.mobile_numbers import full_mobile
 from property_crm.property_fees.rules import fees
 
 TYPES = {
@@ -188,7 +189,8 @@ def deliver(dunning, level: int, text: str) -> str:
 	elif channel == "SMS" and owner and owner.mobile and _sms_ready():
 		from frappe.core.doctype.sms_settings.sms_settings import send_sms
 
-		send_sms([owner.mobile], text)
+		# the file's column holds the mask: the gateway gets the full number, decrypted here only
+		send_sms([full_mobile(owner.name)], text)
 		medium, status = "SMS", "Linked"
 	elif channel == "Portal" and owner and owner.user:
 		frappe.get_doc(

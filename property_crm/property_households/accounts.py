@@ -3,6 +3,8 @@
 import frappe
 from frappe import _
 
+from property_crm.masks import mask_mobile
+
 RESIDENT_ROLE = "Property Resident"
 # ERPNext's own portal pages (invoices, issues) are for website users with its Customer role.
 CUSTOMER_ROLE = "Customer"
@@ -36,7 +38,7 @@ def ensure_customer(owner) -> str:
 		customer,
 		{
 			"customer_primary_contact": contact,
-			"mobile_no": owner.mobile or None,
+			"mobile_no": shown_mobile(owner.mobile) or None,
 			"email_id": owner.email or None,
 		},
 	)
@@ -50,7 +52,8 @@ def ensure_contact(owner) -> str:
 	doc.first_name = owner.full_name
 	if owner.gender and frappe.db.exists("Gender", owner.gender):
 		doc.gender = owner.gender
-	_set_primary(doc, "phone_nos", "phone", owner.mobile, {"is_primary_mobile_no": 1})
+	_mask_phones(doc)
+	_set_primary(doc, "phone_nos", "phone", shown_mobile(owner.mobile), {"is_primary_mobile_no": 1})
 	_set_primary(doc, "email_ids", "email_id", owner.email, {"is_primary": 1})
 	for link_doctype, link_name in (("Property Owner", owner.name), ("Customer", owner.customer)):
 		if link_name and not doc.has_link(link_doctype, link_name):
@@ -103,7 +106,7 @@ def ensure_portal_user(owner) -> str:
 				"doctype": "User",
 				"email": owner.email,
 				"first_name": owner.full_name,
-				"mobile_no": owner.mobile or None,
+				# no mobile: the login is the e-mail address, and User.mobile_no is unique and plain
 				"user_type": "Website User",
 				"send_welcome_email": 0,
 				"language": owner.language or None,
@@ -128,6 +131,24 @@ def grant_invoice_pages(owner) -> None:
 			user.append_roles(CUSTOMER_ROLE)
 			# Safe: the resident's own login, given ERPNext's portal role for their own invoices only.
 			user.save(ignore_permissions=True)
+
+
+def shown_mobile(value: str | None) -> str | None:
+	"""What ERPNext's Contact and Customer hold of a resident's mobile: the mask (138****5678), never the
+	number. The resident file's column already holds the mask; a plain value (a file saved before its
+	number was protected) is masked here."""
+	return mask_mobile(value) or None
+
+
+def _mask_phones(contact) -> None:
+	"""A Contact made before mobiles were protected may still list the full number: mask every row, one
+	row per mask."""
+	seen = set()
+	for row in list(contact.get("phone_nos")):
+		row.phone = shown_mobile(row.phone)
+		if row.phone in seen:
+			contact.remove(row)
+		seen.add(row.phone)
 
 
 def _set_primary(contact, table: str, field: str, value: str | None, flags: dict) -> None:

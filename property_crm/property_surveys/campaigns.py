@@ -16,11 +16,12 @@ from frappe.utils import add_days, cint, now_datetime, today
 from property_crm.property_households.residents import check_occupant
 from property_crm.property_surveys import surveys
 from property_crm.property_surveys.rules import survey as rules
+from property_crm.protected_fields import protect_row
 
 CAMPAIGN, INVITATION = surveys.CAMPAIGN, surveys.INVITATION
 INVITATION_FIELDS = ["name", "creation", "modified", "owner", "modified_by", "docstatus", "campaign", "person",
-	"person_name", "mobile", "unit", "estate", "building", "channel", "status", "uses_left", "valid_from",
-	"valid_until", "token_hash", "respondent_key", "sent_on"]  # fmt: skip
+	"person_name", "mobile", "mobile_encrypted", "mobile_hash", "unit", "estate", "building", "channel",
+	"status", "uses_left", "valid_from", "valid_until", "token_hash", "respondent_key", "sent_on"]  # fmt: skip
 
 
 def validate_campaign(doc) -> None:
@@ -113,7 +114,7 @@ def audience(doc) -> list[dict]:
 		.join(person).on(person.name == occupant.resident)
 		.select(occupant.resident.as_("person"), occupant.parent.as_("unit"), occupant.relation,
 			occupant.primary_contact, person.resident_type, person.full_name, person.mobile, person.email,
-			person.language,
+			person.mobile_encrypted, person.mobile_hash, person.language,
 			unit.estate, unit.building)
 		.where((occupant.parenttype == "Property Unit") & (occupant.parentfield == "occupants"))
 		.where(occupant.move_out.isnull() | (occupant.move_out >= day))
@@ -201,8 +202,10 @@ def make_invitations(campaign: str, progress: bool = False) -> int:
 	for index, row in enumerate(todo, start=1):
 		token = rules.make_token(secrets.token_hex(16), key)
 		name = frappe.generate_hash(length=12)
+		protect_row(INVITATION, row)  # the file's mask, ciphertext and hash (a legacy plain number protected)
 		batch.append((name, now, now, "Administrator", "Administrator", 0, campaign, row.person, row.full_name,
-			row.mobile, row.unit, row.estate, row.building, row.channel, "Pending", 1, now, until,
+			row.mobile, row.mobile_encrypted, row.mobile_hash, row.unit, row.estate, row.building, row.channel,
+			"Pending", 1, now, until,
 			rules.token_hash(token), rules.respondent_key(row.person, row.unit, per_household), now))  # fmt: skip
 		if row.channel == "E-mail":
 			mails.append((name, token, row.email, row.language))

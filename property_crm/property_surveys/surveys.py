@@ -175,7 +175,12 @@ def link_of(token: str) -> str:
 
 def person_details(person: str) -> frappe._dict:
 	return (
-		frappe.db.get_value("Property Owner", person, ["full_name", "mobile", "email", "user"], as_dict=True)
+		frappe.db.get_value(
+			"Property Owner",
+			person,
+			["full_name", "mobile", "mobile_encrypted", "mobile_hash", "email", "user"],
+			as_dict=True,
+		)
 		or frappe._dict()
 	)
 
@@ -203,7 +208,10 @@ def invite(
 			"campaign": campaign,
 			"person": person,
 			"person_name": who.full_name,
+			# the file's protected mobile as it is stored: mask, ciphertext and hash (never the number)
 			"mobile": who.mobile,
+			"mobile_encrypted": who.mobile_encrypted,
+			"mobile_hash": who.mobile_hash,
 			"unit": unit,
 			"estate": place.estate,
 			"building": place.building,

@@ -12,6 +12,7 @@ from frappe.email.doctype.notification.notification import evaluate_alert
 from frappe.tests.utils import FrappeTestCase
 
 from property_crm.overrides.notification import outgoing_email_ready
+from property_crm.protected_fields import plain_value
 from property_crm.tests.factories import (
 	SiteClient,
 	forget_cached_email_accounts,
@@ -158,7 +159,9 @@ class TestRecipientsMayReadTheRecord(FrappeTestCase):
 				as_list=True,
 			)
 		)
-		self.assertIn(order.contact_mobile, sent_to, "the requester")
+		# the order shows the requester's mask; the gateway gets the resident file's full number
+		self.assertEqual(order.contact_mobile, self.resident.mobile)
+		self.assertIn(plain_value(self.resident, "mobile"), sent_to, "the requester")
 		self.assertIn(mobile[self.clerk_here], sent_to)
 		self.assertNotIn(mobile[self.clerk_there], sent_to)
 		self.assertFalse([m for m in frappe.message_log if "SMS" in str(m)], frappe.message_log)

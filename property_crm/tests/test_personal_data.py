@@ -122,6 +122,15 @@ class TestPersonalData(FrappeTestCase):
 			["member_name", "mobile", "date_of_birth", "notes"], as_dict=True)  # fmt: skip
 		self.assertEqual(family.member_name, "[REDACTED]")
 		self.assertEqual(family.mobile, "[REDACTED]")
+		# a protected mobile's ciphertext and hash go with it (property_crm/protected_fields.py)
+		hidden = frappe.db.get_value(
+			"Property Family Member",
+			self.expected()["Property Family Member"],
+			["mobile_encrypted", "mobile_hash"],
+		)
+		self.assertFalse(
+			any((value or "").startswith("gAAAAA") or len(value or "") == 64 for value in hidden)
+		)
 		self.assertEqual(str(family.date_of_birth), "1111-01-01")
 		self.assertEqual(family.notes, "[REDACTED]")
 		vehicle = frappe.db.get_value(

@@ -38,6 +38,7 @@ HOST_DOCTYPES = {
 	"Item",
 	"Issue Priority",
 	"Sales Invoice",
+	"Communication",
 	"Assignment Rule",
 	"Service Level Agreement",
 	"DocType",

@@ -175,6 +175,8 @@ def test_stale_reasons():
 	assert care.stale_reasons(fresh | {"mobile": "", "email": ""}, TODAY) == [care.STALE_NO_CONTACT]
 	assert care.stale_reasons(fresh | {"mobile": "12345"}, TODAY) == [care.STALE_BAD_MOBILE]
 	assert care.stale_reasons(fresh | {"email": "not-mail"}, TODAY) == [care.STALE_BAD_EMAIL]
+	# a protected mobile's column holds its mask: checked when stored, not "invalid" now
+	assert care.stale_reasons(fresh | {"mobile": "138****8000"}, TODAY) == []
 
 
 def test_likely_duplicates_by_mobile_or_name_and_birth_date():
@@ -187,6 +189,16 @@ def test_likely_duplicates_by_mobile_or_name_and_birth_date():
 		{"name": "F", "full_name": "钱七", "mobile": "bad", "date_of_birth": None},
 	]
 	assert care.likely_duplicates(files) == {"A": ["B", "C"], "B": ["A"], "C": ["A"]}
+
+
+def test_likely_duplicates_of_protected_mobiles_by_their_hash():
+	"""Masks alike are not the same number; the keyed hash of the full number decides."""
+	files = [
+		{"name": "A", "full_name": "甲", "mobile": "138****8000", "mobile_hash": "h1"},
+		{"name": "B", "full_name": "乙", "mobile": "138****8000", "mobile_hash": "h2"},
+		{"name": "C", "full_name": "丙", "mobile": "139****9000", "mobile_hash": "h1"},
+	]
+	assert care.likely_duplicates(files) == {"A": ["C"], "C": ["A"]}
 
 
 def test_family_members_without_a_file():

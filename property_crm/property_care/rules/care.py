@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from property_crm.errors import DomainError
+from property_crm.masks import is_masked
 from property_crm.property_households.rules.contact import normalize_email, normalize_mobile
 
 
@@ -229,7 +230,8 @@ def stale_reasons(file: dict, today: date, months: int = 12) -> list[str]:
 	mobile, email = (file.get("mobile") or "").strip(), (file.get("email") or "").strip()
 	if not mobile and not email:
 		reasons.append(STALE_NO_CONTACT)
-	if mobile and not _valid(normalize_mobile, mobile):
+	# a masked mobile (138****5678) is a protected one, checked when it was stored
+	if mobile and not is_masked(mobile) and not _valid(normalize_mobile, mobile):
 		reasons.append(STALE_BAD_MOBILE)
 	if email and not _valid(normalize_email, email):
 		reasons.append(STALE_BAD_EMAIL)
@@ -248,11 +250,12 @@ def _mobile_key(mobile: str | None) -> str:
 
 
 def likely_duplicates(files: list[dict]) -> dict[str, list[str]]:
-	"""Each file (name, full_name, mobile, date_of_birth) to the others that look like the same person:
-	the same mobile, or the same name and date of birth."""
+	"""Each file (name, full_name, mobile, mobile_hash, date_of_birth) to the others that look like the same
+	person: the same mobile (by its keyed hash where the mobile is protected), or the same name and date of
+	birth."""
 	groups = defaultdict(set)
 	for f in files:
-		if key := _mobile_key(f.get("mobile")):
+		if key := (f.get("mobile_hash") or _mobile_key(f.get("mobile"))):
 			groups["m:" + key].add(f["name"])
 		if f.get("date_of_birth") and (name := _name_key(f.get("full_name"))):
 			groups[f"n:{name}:{f['date_of_birth']}"].add(f["name"])

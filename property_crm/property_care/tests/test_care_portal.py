@@ -7,6 +7,8 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, now_datetime, today
 
+from property_crm.masks import mask_mobile
+from property_crm.protected_fields import plain_value_of
 from property_crm.tests.factories import (
 	SiteClient,
 	make_building,
@@ -21,6 +23,13 @@ from property_crm.tests.factories import (
 )
 
 API = "/api/method/property_crm.property_care.api."
+
+
+def change_values(resident: str) -> tuple[str, str]:
+	"""Before and after of the resident's mobile change, as staff and the resident read them: masks."""
+	return frappe.db.get_value(
+		"Property Profile Change", {"resident": resident, "field": "Mobile"}, ["old_value", "new_value"]
+	)
 
 
 class TestCarePortal(FrappeTestCase):
@@ -128,7 +137,7 @@ class TestCarePortal(FrappeTestCase):
 	def test_profile_self_service_with_staff_confirmation(self):
 		mine = self.client(self.resident)
 		self.assertEqual(mine.get("/property/profile").status_code, 200)
-		old_mobile = frappe.db.get_value("Property Owner", self.resident.name, "mobile")
+		old_mobile = plain_value_of("Property Owner", self.resident.name, "mobile")  # the column: its mask
 		bad = mine.post(
 			API + "update_profile", {"mobile": "12345", "vehicles": json.dumps([{"plate_number": "沪C1"}])}
 		)
@@ -146,7 +155,12 @@ class TestCarePortal(FrappeTestCase):
 		self.assertEqual(ok.json["message"]["pending"], ["Mobile"])
 		owner = frappe.get_doc("Property Owner", self.resident.name)
 		self.assertEqual([v.plate_number for v in owner.vehicles], ["沪C88888"])  # applied at once
-		self.assertEqual(owner.mobile, old_mobile)  # waits for staff
+		self.assertEqual(
+			plain_value_of("Property Owner", owner.name, "mobile"), old_mobile
+		)  # waits for staff
+		self.assertEqual(
+			change_values(self.resident.name), (mask_mobile(old_mobile), mask_mobile(new_mobile))
+		)
 		self.assertIn("沪C88888", mine.get("/property/profile").get_data(as_text=True))
 		change = frappe.get_doc(
 			"Property Profile Change", {"resident": self.resident.name, "field": "Mobile"}
@@ -162,11 +176,14 @@ class TestCarePortal(FrappeTestCase):
 		response = clerk.post(confirm, {"name": change.name})
 		self.assertEqual(response.status_code, 200, response.text)
 		self.assertEqual(frappe.db.get_value("Property Profile Change", change.name, "status"), "Confirmed")
-		self.assertEqual(frappe.db.get_value("Property Owner", self.resident.name, "mobile"), new_mobile)
+		self.assertEqual(plain_value_of("Property Owner", self.resident.name, "mobile"), new_mobile)
+		self.assertEqual(
+			frappe.db.get_value("Property Owner", self.resident.name, "mobile"), mask_mobile(new_mobile)
+		)
 		versions = frappe.get_all("Version", filters={"ref_doctype": "Property Owner", "docname": self.resident.name},
 			pluck="data")  # fmt: skip
 		changed = [c for v in versions for c in json.loads(v).get("changed", [])]
-		self.assertIn(["mobile", old_mobile, new_mobile], changed)
+		self.assertIn(["mobile", mask_mobile(old_mobile), mask_mobile(new_mobile)], changed)  # history: masks
 		self.assertTrue(any(row.get("plate_number") == "沪C88888" for v in versions for _t, row in
 			[(a[0], a[1]) for a in json.loads(v).get("added", [])]))  # fmt: skip
 

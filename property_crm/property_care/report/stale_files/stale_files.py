@@ -17,6 +17,7 @@ FILE_FIELDS = [
 	"name",
 	"full_name",
 	"mobile",
+	"mobile_hash",  # likely duplicates by the same number: the column holds only its mask
 	"email",
 	"date_of_birth",
 	"last_verified_on",

@@ -4,9 +4,11 @@ from frappe.model.document import Document
 from frappe.model.naming import make_autoname
 from frappe.utils import get_link_to_form, getdate, today
 
+from property_crm.masks import is_masked
 from property_crm.property_households.residents import ARCHIVE_SERIES
 from property_crm.property_households.rules.contact import normalize_email, normalize_mobile
 from property_crm.property_households.rules.identity import normalize_id_number
+from property_crm.protected_fields import hash_field, hashes_of, plain_value
 from property_crm.validation import apply_rule
 
 
@@ -20,9 +22,13 @@ class PropertyOwner(Document):
 	def onload(self):
 		self.set_onload("units", units_of(self.name))
 
-	def validate(self):
+	def before_validate(self):
+		# the plain values typed, imported or posted are checked here, before the before_validate hook
+		# property_crm.protected_fields.protect keeps them encrypted and leaves their masks in the columns
 		self.normalize_contact_details()
 		self.validate_identity()
+
+	def validate(self):
 		self.validate_dates()
 		self.refuse_duplicate_id()
 		self.warn_shared_mobile()
@@ -34,13 +40,16 @@ class PropertyOwner(Document):
 		sync_contact(self)
 
 	def normalize_contact_details(self):
-		self.mobile = apply_rule(normalize_mobile, self.mobile or "", "mobile")
+		if not is_masked(self.mobile):  # a mask came back from the form: the stored value stays
+			self.mobile = apply_rule(normalize_mobile, self.mobile or "", "mobile")
 		self.email = apply_rule(normalize_email, self.email or "", "email")
-		self.emergency_contact_phone = apply_rule(
-			normalize_mobile, self.emergency_contact_phone or "", "emergency_contact_phone"
-		)
+		if not is_masked(self.emergency_contact_phone):
+			self.emergency_contact_phone = apply_rule(
+				normalize_mobile, self.emergency_contact_phone or "", "emergency_contact_phone"
+			)
 		for row in self.family_members:
-			row.mobile = apply_rule(normalize_mobile, row.mobile or "", "family_members")
+			if not is_masked(row.mobile):
+				row.mobile = apply_rule(normalize_mobile, row.mobile or "", "family_members")
 
 	def validate_identity(self):
 		if not self.id_number:
@@ -49,13 +58,16 @@ class PropertyOwner(Document):
 			frappe.throw(
 				_("ID Type: choose the type of the ID document."), title=_("Please correct this value")
 			)
-		self.id_number = apply_rule(
+		masked = is_masked(self.id_number)
+		number = apply_rule(
 			normalize_id_number,
 			self.id_type,
-			self.id_number,
+			plain_value(self, "id_number") if masked else self.id_number,
 			getdate(self.date_of_birth) if self.date_of_birth else None,
 			getdate(today()),
 		)
+		if not masked:
+			self.id_number = number
 
 	def validate_dates(self):
 		now = getdate(today())
@@ -76,9 +88,14 @@ class PropertyOwner(Document):
 	def refuse_duplicate_id(self):
 		if not self.id_number:
 			return
+		# through the keyed hash: the column holds only the mask (property_crm.protected_fields)
 		other = frappe.db.get_value(
 			"Property Owner",
-			{"id_type": self.id_type, "id_number": self.id_number, "name": ("!=", self.name or "")},
+			{
+				"id_type": self.id_type,
+				hash_field("id_number"): ("in", hashes_of(plain_value(self, "id_number"))),
+				"name": ("!=", self.name or ""),
+			},
 			["name", "full_name"],
 			as_dict=True,
 		)
@@ -96,7 +113,10 @@ class PropertyOwner(Document):
 			return
 		others = frappe.db.get_all(
 			"Property Owner",
-			filters={"mobile": self.mobile, "name": ("!=", self.name or "")},
+			filters={
+				hash_field("mobile"): ("in", hashes_of(plain_value(self, "mobile"))),
+				"name": ("!=", self.name or ""),
+			},
 			fields=["name", "full_name"],
 			limit=3,
 		)

@@ -4,8 +4,10 @@ from datetime import date
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
+from property_crm.masks import mask_id, mask_mobile
 from property_crm.property_households import accounts
 from property_crm.property_households.rules.identity import mainland_check_digit
+from property_crm.protected_fields import find_by_value, plain_value
 from property_crm.tests.factories import make_owner, valid_mainland_id, valid_mobile
 from property_crm.tests.records import linked_doctypes
 
@@ -27,8 +29,12 @@ class TestPropertyOwner(FrappeTestCase):
 	def test_mobile_is_normalised_to_one_stored_form(self):
 		mobile = valid_mobile()
 		owner = make_owner(mobile=f"+86 {mobile[:3]}-{mobile[3:7]} {mobile[7:]}")
-		self.assertEqual(owner.mobile, mobile)
-		self.assertEqual(make_owner(mobile="+852 9123 4567").mobile, "+85291234567")
+		# the column holds the mask of the normalised number, the number itself is encrypted beside it
+		self.assertEqual((owner.mobile, plain_value(owner, "mobile")), (mask_mobile(mobile), mobile))
+		hong_kong = make_owner(mobile="+852 9123 4567")
+		self.assertEqual(
+			(hong_kong.mobile, plain_value(hong_kong, "mobile")), ("+85*****4567", "+85291234567")
+		)
 
 	def test_bad_mobile_is_refused_naming_the_field(self):
 		for bad in ("12345678901", "1380013800", "abc", "+86 010 1234 5678"):
@@ -42,7 +48,8 @@ class TestPropertyOwner(FrappeTestCase):
 	def test_mainland_id_check_digit_and_birth_date(self):
 		good = valid_mainland_id(date(1985, 3, 9))
 		owner = make_owner(id_type="Mainland ID Card", id_number=good.lower(), date_of_birth="1985-03-09")
-		self.assertEqual(owner.id_number, good.upper())
+		# the column holds the mask, the normalised number is encrypted beside it (protected_fields.py)
+		self.assertEqual((owner.id_number, plain_value(owner, "id_number")), (mask_id(good), good.upper()))
 		wrong_digit = good[:17] + next(c for c in "0123456789X" if c != good[17])
 		with self.assertRaisesRegex(frappe.ValidationError, "ID Number"):
 			make_owner(id_type="Mainland ID Card", id_number=wrong_digit)
@@ -53,9 +60,8 @@ class TestPropertyOwner(FrappeTestCase):
 			make_owner(id_type="Mainland ID Card", id_number=bad_date + mainland_check_digit(bad_date))
 
 	def test_other_id_types_by_format(self):
-		self.assertEqual(
-			make_owner(id_type="Hong Kong/Macau Permit", id_number="h12345678").id_number, "H12345678"
-		)
+		permit = make_owner(id_type="Hong Kong/Macau Permit", id_number="h12345678")
+		self.assertEqual((permit.id_number, plain_value(permit, "id_number")), ("H******78", "H12345678"))
 		with self.assertRaisesRegex(frappe.ValidationError, "ID Number"):
 			make_owner(id_type="Taiwan Permit", id_number="T1234")
 
@@ -69,14 +75,12 @@ class TestPropertyOwner(FrappeTestCase):
 		with self.assertRaises(frappe.DuplicateEntryError) as caught:
 			make_owner(id_type="Mainland ID Card", id_number=id_number)
 		self.assertIn(f"/app/property-owner/{first.name}", str(caught.exception))
-		self.assertFalse(
-			frappe.db.exists("Property Owner", {"id_number": id_number, "name": ("!=", first.name)})
-		)
+		self.assertEqual(find_by_value("Property Owner", "id_number", id_number), [first.name])
 
 	def test_shared_mobile_only_warns(self):
 		first = make_owner()
 		frappe.clear_messages()
-		second = make_owner(mobile=first.mobile)
+		second = make_owner(mobile=plain_value(first, "mobile"))  # the column holds only the mask
 		self.assertTrue(frappe.db.exists("Property Owner", second.name))
 		warnings = " ".join(str(m) for m in frappe.get_message_log())
 		self.assertIn(first.name, warnings)
@@ -89,7 +93,9 @@ class TestPropertyOwner(FrappeTestCase):
 		owner.reload()
 		self.assertEqual(owner.customer, customer)
 		contact = frappe.get_doc("Contact", owner.contact)
-		self.assertEqual(contact.mobile_no, owner.mobile)
+		# ERPNext's Contact holds the mask, never the number (property_households/accounts.py)
+		self.assertEqual(contact.mobile_no, mask_mobile(plain_value(owner, "mobile")))
+		self.assertEqual(frappe.db.get_value("Customer", customer, "mobile_no"), contact.mobile_no)
 		self.assertEqual(contact.email_id, "li.lei@example.com")
 		self.assertTrue(contact.has_link("Customer", customer))
 		self.assertTrue(contact.has_link("Property Owner", owner.name))
@@ -107,7 +113,7 @@ class TestPropertyOwner(FrappeTestCase):
 		new_mobile = valid_mobile()
 		owner.mobile = new_mobile
 		owner.save()
-		self.assertEqual(frappe.db.get_value("Contact", owner.contact, "mobile_no"), new_mobile)
+		self.assertEqual(frappe.db.get_value("Contact", owner.contact, "mobile_no"), mask_mobile(new_mobile))
 
 	def test_portal_user_gets_the_resident_role(self):
 		owner = make_owner()
@@ -149,12 +155,13 @@ class TestPersonalData(FrappeTestCase):
 
 class TestOwnerDataImport(FrappeTestCase):
 	def test_import_runs_the_same_checks(self):
-		existing = make_owner(id_type="Mainland ID Card", id_number=valid_mainland_id())
+		id_number = valid_mainland_id()  # the file's column holds only its mask
+		existing = make_owner(id_type="Mainland ID Card", id_number=id_number)
 		fresh_mobile = valid_mobile()
 		csv = "\n".join(
 			[
 				"Full Name,Mobile,Resident Type,ID Type,ID Number",
-				f"导入甲,{fresh_mobile},Owner,Mainland ID Card,{existing.id_number}",
+				f"导入甲,{fresh_mobile},Owner,Mainland ID Card,{id_number}",
 				f"导入乙,+86 {fresh_mobile},Owner,,",
 				"导入丙,12345,Owner,,",
 			]
@@ -187,7 +194,11 @@ class TestOwnerDataImport(FrappeTestCase):
 		failures = " ".join(log.messages or "" for log in logs if not log.success)
 		self.assertIn(existing.name, failures)
 		self.assertIn("Mobile", failures)
-		self.assertTrue(frappe.db.exists("Property Owner", {"full_name": "导入乙", "mobile": fresh_mobile}))
+		imported = find_by_value("Property Owner", "mobile", fresh_mobile)  # the number, normalised on import
+		self.assertEqual(frappe.db.get_value("Property Owner", imported[0], "full_name"), "导入乙")
+		self.assertEqual(
+			frappe.db.get_value("Property Owner", imported[0], "mobile"), mask_mobile(fresh_mobile)
+		)
 		self.assertFalse(frappe.db.exists("Property Owner", {"full_name": "导入甲"}))
 
 	@staticmethod
