@@ -143,6 +143,20 @@ NOT_GRANTING: dict[tuple[str, str], str] = {
 	("Data Change Request", "estate"): "copied from the record; scopes managers, not residents",
 	("Data Change Request", "requested_by"): "set by the server to who filed it",
 	("Data Change Request", "approver"): "set by the server to who decided it",
+	("Confidentiality Agreement", "user"): "whose agreement it is; that user reads this one record, and only "
+	"managers and IT write agreements",
+	(
+		"Data Incident",
+		"estate",
+	): "which estate's incident; scopes managers (User Permission), only managers write",
+	("Data Incident", "reported_by"): "who reported the incident; a name on a managers-only record",
+	(
+		"Data Incident Resident",
+		"resident",
+	): "an affected resident; the form refuses a file the manager may not "
+	"read (403), and residents have no access to incidents",
+	("Data Incident Resident", "unit"): "the affected resident's unit, copied from the file",
+	("Data Incident Step", "done_by"): "who took a containment step; a name on a managers-only record",
 	("Property Profile Change", "requested_by"): "who asked; written by the portal",
 	("Property Profile Change", "decided_by"): "who decided; written on the decision",
 	("Property Verification Round", "estate"): "where a round checks files; staff work",

@@ -168,6 +168,9 @@ def protect_row(doctype: str, row: dict) -> dict:
 	return row
 
 
+REDACTED = "[REDACTED]"  # what Frappe's personal-data deletion writes in place of a value
+
+
 def protect(doc, method=None) -> None:
 	"""before_validate: the protected fields of the document and of its child rows."""
 	for d in [doc, *doc.get_all_children()]:
@@ -187,8 +190,9 @@ def forget_ciphertexts(doc, method=None) -> None:
 def _protect_field(d, fieldname: str, kind: str) -> None:
 	value = (d.get(fieldname) or "").strip()
 	enc_field, hash_fieldname = encrypted_field(fieldname), hash_field(fieldname)
-	if not value:
-		d.set(fieldname, "")
+	if not value or value == REDACTED:
+		# emptied, or redacted by Frappe's personal-data deletion: nothing of the old value stays behind
+		d.set(fieldname, value)
 		d.set(enc_field, "")
 		d.set(hash_fieldname, "")
 		return

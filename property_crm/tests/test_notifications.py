@@ -3,8 +3,7 @@ never show setup advice to the technician or the resident whose action triggered
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
-from urllib.parse import parse_qs, urlparse
+from http.server import HTTPServer
 
 import frappe
 from frappe.desk.form.assign_to import add as assign_to
@@ -25,6 +24,7 @@ from property_crm.tests.factories import (
 	valid_mobile,
 	without_committed_outgoing_account,
 )
+from property_crm.tests.sms_gateway import SmsGatewayHandler as _Gateway
 
 CS, TE = "Property Customer Service", "Property Technician"
 SETUP_ADVICE = ("Email Account", "邮件账户", "SMS Settings", "短信设置", "SMS sent", "短信发送")
@@ -60,19 +60,6 @@ def alerted(order: str) -> set[str]:
 			pluck="for_user",
 		)
 	)
-
-
-class _Gateway(BaseHTTPRequestHandler):
-	received: list[dict] = []
-
-	def do_GET(self):
-		_Gateway.received.append({k: v[0] for k, v in parse_qs(urlparse(self.path).query).items()})
-		self.send_response(200)
-		self.end_headers()
-		self.wfile.write(b"OK")
-
-	def log_message(self, *args):
-		pass
 
 
 class TestRecipientsMayReadTheRecord(FrappeTestCase):

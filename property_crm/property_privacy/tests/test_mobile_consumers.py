@@ -4,8 +4,7 @@ login hold no plain number, staff and the resident see the mask (property_crm/mo
 property_households/accounts.py, property_care/profile.py, overrides/notification.py)."""
 
 import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
-from urllib.parse import parse_qs, urlparse
+from http.server import HTTPServer
 
 import frappe
 from frappe.desk.form.assign_to import add as assign_to
@@ -34,6 +33,7 @@ from property_crm.tests.factories import (
 )
 from property_crm.tests.records import linked_doctypes
 from property_crm.tests.served import HttpClient
+from property_crm.tests.sms_gateway import SmsGatewayHandler as _Gateway
 from property_crm.tests.survey_factories import make_campaign
 
 test_ignore = linked_doctypes("Property Owner")
@@ -44,21 +44,6 @@ TE, AC = "Property Technician", "Property Accountant"
 CALL = "property_crm.property_privacy.calls.order_contact"
 SEARCH = "frappe.desk.search.search_link"
 CONFIRM = "property_crm.property_care.doctype.property_profile_change.property_profile_change.confirm"
-
-
-class _Gateway(BaseHTTPRequestHandler):
-	"""A stand-in SMS gateway: what Frappe's SMS Settings send it is what a phone would receive."""
-
-	received: list[dict] = []
-
-	def do_GET(self):
-		_Gateway.received.append({k: v[0] for k, v in parse_qs(urlparse(self.path).query).items()})
-		self.send_response(200)
-		self.end_headers()
-		self.wfile.write(b"OK")
-
-	def log_message(self, *args):
-		pass
 
 
 class SmsGateway:
