@@ -155,15 +155,15 @@ class TestProtectedFields(FrappeTestCase):
 		)
 		# files deleted by Frappe's personal-data deletion hold its marker "[REDACTED]", no number
 		ids = [
-			protected_fields.plain_value(o, "id_number")
-			for o in owners
-			if o.id_number and o.id_number != protected_fields.REDACTED
+			value
+			for value in (protected_fields.plain_value(o, "id_number") for o in owners if o.id_number)
+			if value != protected_fields.REDACTED
 		]
 		self.assertIn(self.id_number, ids)
 		mobiles = [
-			protected_fields.plain_value(o, "mobile")
-			for o in owners
-			if o.mobile and o.mobile != protected_fields.REDACTED
+			value
+			for value in (protected_fields.plain_value(o, "mobile") for o in owners if o.mobile)
+			if value != protected_fields.REDACTED
 		]
 		conf = frappe.conf
 		dump = subprocess.run(
