@@ -116,7 +116,10 @@ class TestRestoreDrill(FrappeTestCase):
 			self.assertEqual(tables[table].result, "Passed")
 		self.assertGreater(tables["tabProperty Owner"].compared_rows, 0)
 		self.assertEqual(drill.tables_compared, len(drill.tables))
-		self.assertGreater(drill.rows_compared, 100)
+		# rows younger than the backup less the in-flight margin are counted, not judged: on a test site made
+		# minutes ago that is most of them
+		self.assertGreater(drill.rows_compared, 0)
+		self.assertGreater(drill.rows_compared + drill.rows_skipped, 100)
 		self.assertTrue(drill.started_on and drill.finished_on and drill.duration > 0)
 		self.assertIn("restore", drill.phases)
 		self.assertEqual(scratch_leftovers(), ([], [], []))
