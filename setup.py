@@ -18,6 +18,7 @@ setup(
 	packages=find_packages(include=["property_crm", "property_crm.*"]),
 	include_package_data=True,
 	zip_safe=False,
-	install_requires=[],
+	# the payment platforms' official SDKs (WeChat Pay API v3, Alipay OpenAPI); Frappe and ERPNext come from the bench
+	install_requires=["wechatpayv3>=2.0,<3", "python-alipay-sdk>=3.3,<4"],
 	extras_require={"test": ["pytest>=7", "hypothesis>=6", "ruff>=0.4", "pillow>=10"]},
 )

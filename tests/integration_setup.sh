@@ -79,6 +79,17 @@ if [ "$imported" != "$link/property_crm/__init__.py" ]; then
 	echo "$link" > "$site_packages/property_crm.pth"
 fi
 "$PY" -c "import pytest, hypothesis, freezegun" 2>/dev/null || "$BENCH/env/bin/pip" install -q pytest hypothesis freezegun || exit 1
+# the app's own dependencies (setup.py install_requires), which the .pth line above does not install
+requires=$("$PY" - "$CHECKOUT/setup.py" <<'PY'
+import ast, sys
+for node in ast.walk(ast.parse(open(sys.argv[1]).read())):
+	if isinstance(node, ast.keyword) and node.arg == "install_requires":
+		print(" ".join(ast.literal_eval(node.value)))
+PY
+)
+if [ -n "$requires" ] && ! "$BENCH/env/bin/pip" install -q $requires >"$BENCH/logs/property_crm_ci_requires.log" 2>&1; then
+	tail -20 "$BENCH/logs/property_crm_ci_requires.log"; echo "installing the app's requirements failed"; exit 1
+fi
 ln -sfn "$link/property_crm/public" "$BENCH/sites/assets/property_crm" 2>/dev/null || true
 
 # ---- the dedicated test site
