@@ -84,6 +84,12 @@ REGISTRY: dict[str, dict[str, Rule]] = {
 	},
 	# ERPNext's Customer points back at its resident file: `make_customer` links the file found this way
 	"Customer": {"property_owner": Rule(roles=(MANAGER,), via="property_crm.property_households.accounts")},
+	# whose payment an online payment order is (the portal shows a resident only their own orders) and whose
+	# bills it pays: written by the server only (nobody has write or create on orders)
+	"Property Payment Order": {
+		field: Rule(via="property_crm.property_fees.payments.orders.create_order")
+		for field in ("resident", "customer")
+	},
 }
 
 # Links to people and places of ours that grant nobody access, and why (checked by the integration test).
@@ -179,6 +185,11 @@ NOT_GRANTING: dict[tuple[str, str], str] = {
 	("Property Meter Reading", "unit"): "a reading of a unit's meter; reaches no one's records",
 	("Property Meter Reading", "estate"): "derived from the unit",
 	("Property Meter Reading", "building"): "derived from the unit",
+	("Property Payment Order", "estate"): "copied from the bills by the server; scopes staff (User Permission)",
+	("Property Payment Refund", "customer"): "fetched from the payment order; refunds reach no portal",
+	("Property Payment Refund", "resident"): "fetched from the payment order; refunds reach no portal",
+	("Property Payment Refund", "requested_by"): "who asked for the refund; written by the method",
+	("Property Payment Refund", "approved_by"): "who approved or refused it; written by the method",
 }
 
 ALLOWED_FLAG = "access_fields_allowed"

@@ -165,4 +165,93 @@ def property_crm_restore_drill(context, backup):
 		frappe.destroy()
 
 
-commands = [property_crm_demo, property_crm_rotate_key, property_crm_restore_drill]
+@click.command("property-crm-payment-standins")
+@click.option(
+	"--port",
+	default=8601,
+	show_default=True,
+	help="Port of the WeChat Pay stand-in; the Alipay stand-in takes the next one",
+)
+@click.option(
+	"--host", default="127.0.0.1", show_default=True, help="Only 127.0.0.1: the stand-ins are local"
+)
+@click.option(
+	"--site-url",
+	default=None,
+	help="Where the stand-ins send payment notifications and return residents: the served site, e.g. "
+	"http://127.0.0.1:8000 (Property CRM Settings' Payment Site URL)",
+)
+@click.option("--configure-only", is_flag=True, help="Write WeChat Pay and Alipay Settings and exit")
+@pass_context
+def property_crm_payment_standins(context, port, host, site_url, configure_only):
+	"""Serve stand-ins of WeChat Pay and Alipay on 127.0.0.1 beside a served test or demo site, and point
+	the site's WeChat Pay Settings and Alipay Settings at them in Sandbox mode, so residents pay bills end to
+	end: the portal launches the payment at a stand-in, its cashier page (确认支付) pays and sends the signed
+	notification to the site. The keys are the site's own (private/payment_standins.json, made on first use).
+	Runs until Ctrl-C. Refuses a site whose settings are Live."""
+	import time
+
+	import frappe
+
+	from property_crm.demo import payments as standins
+
+	if host != "127.0.0.1":
+		raise click.BadParameter("the stand-ins listen on 127.0.0.1 only", param_hint="--host")
+	if not 1024 <= port <= 65534:
+		raise click.BadParameter("a port from 1024 to 65534", param_hint="--port")
+	site = get_site(context)
+	frappe.init(site=site)
+	frappe.connect()
+	try:
+		frappe.set_user("Administrator")
+		live = standins.live_settings()
+		if live:
+			click.secho(f"{', '.join(live)}: Live on this site; not pointed at a stand-in.", fg="red")
+			sys.exit(1)
+		keys = standins.standin_keys()
+		wechat, alipay = standins.make_standins(keys)
+		urls = standins.base_urls(port)
+		if not configure_only:
+			try:
+				wechat.start(port)
+				alipay.start(port + 1)
+			except OSError as error:
+				wechat.stop()
+				click.secho(f"Port {port} or {port + 1} is taken ({error.strerror}); try --port.", fg="red")
+				sys.exit(1)
+		if site_url:
+			frappe.db.set_single_value("Property CRM Settings", "payment_site_url", site_url.rstrip("/"))
+		standins.configure(wechat, alipay, keys, urls)
+		notify = (
+			frappe.db.get_single_value("Property CRM Settings", "payment_site_url") or frappe.utils.get_url()
+		)
+		frappe.db.commit()
+	finally:
+		frappe.destroy()
+	click.echo(f"WeChat Pay Settings: Sandbox, {urls[0]} (merchant {keys['wechat_pay']['mchid']})")
+	click.echo(f"Alipay Settings: Sandbox, {urls[1]}/gateway.do (app {keys['alipay']['app_id']})")
+	click.echo(
+		f"Notifications go to {notify.rstrip('/')}/api/method/property_crm.property_fees.payments.notify.*"
+	)
+	if configure_only:
+		return
+	click.secho(
+		f"Serving the WeChat Pay stand-in at {urls[0]} and the Alipay stand-in at {urls[1]}; Ctrl-C stops.",
+		fg="green",
+	)
+	try:
+		while True:
+			time.sleep(3600)
+	except KeyboardInterrupt:
+		click.echo("Stopping the stand-ins.")
+	finally:
+		wechat.stop()
+		alipay.stop()
+
+
+commands = [
+	property_crm_demo,
+	property_crm_rotate_key,
+	property_crm_restore_drill,
+	property_crm_payment_standins,
+]

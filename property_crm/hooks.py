@@ -86,6 +86,9 @@ after_install = [
 	"property_crm.property_fees.billing.ensure_fee_items",
 	"property_crm.property_privacy.agreements.after_migrate",
 	"property_crm.property_privacy.backups.after_migrate",
+	"property_crm.property_fees.payments.desk.after_migrate",
+	# Modes of Payment "WeChat Pay" / "Alipay" and their clearing accounts (property_fees.payments.orders)
+	"property_crm.property_fees.payments.orders.after_migrate",
 ]
 after_migrate = [
 	"property_crm.install.after_migrate",
@@ -97,6 +100,10 @@ after_migrate = [
 	"property_crm.property_privacy.agreements.after_migrate",
 	# backup policy defaults, System Settings "Encrypt Backups" on (property_privacy.backups)
 	"property_crm.property_privacy.backups.after_migrate",
+	# front desk: Modes of Payment Cash / Bank Card / Bank Transfer, the receipt as Payment Entry's print format
+	"property_crm.property_fees.payments.desk.after_migrate",
+	# Modes of Payment "WeChat Pay" / "Alipay" and their clearing accounts (property_fees.payments.orders)
+	"property_crm.property_fees.payments.orders.after_migrate",
 ]
 before_uninstall = "property_crm.install.before_uninstall"
 before_tests = "property_crm.tests.setup.before_tests"
@@ -256,6 +263,12 @@ scheduler_events = {
 		],
 		# the quarterly Security Review: a task for each Property Manager (property_privacy.security_review)
 		"0 7 1 1,4,7,10 *": ["property_crm.property_privacy.security_review.create_review_tasks"],
+		# online payment orders still pending: asked about, paid ones recorded, expired ones closed (payments.pending)
+		"*/5 * * * *": [
+			"property_crm.property_fees.payments.pending.run",
+			# refunds the platform is still processing: asked again (payments.refunds)
+			"property_crm.property_fees.payments.refunds.refresh_refunding",
+		],
 	},
 	# a user reading far more resident files than usual: their estate managers are alerted (access_audit)
 	"hourly": [
@@ -279,6 +292,9 @@ scheduler_events = {
 		"property_crm.property_privacy.agreements.daily",
 		# the last backup younger than a day, the last successful drill than 31 days, or managers are alerted
 		"property_crm.property_privacy.backups.daily_policy_check",
+		# yesterday's statement (对账单) of each enabled payment platform reconciled, accountants alerted
+		# on a discrepancy (property_fees.payments.reconciliation)
+		"property_crm.property_fees.payments.reconciliation.daily",
 	],
 }
 
@@ -426,6 +442,8 @@ jinja = {
 		"property_crm.property_households.qr.qr_svg_data_uri",
 		"property_crm.property_households.qr.request_url",
 		"property_crm.property_households.household.household_file",
+		# the electronic receipt (电子收据) of a Payment Entry, Print Format "Property Receipt"
+		"property_crm.property_fees.payments.receipts.property_receipt",
 	]
 }
 
@@ -464,6 +482,10 @@ portal_pages = [
 	[r"property/complaints/(?P<name>[^/]+)", "property_crm.property_complaints.portal.complaint"],
 	[r"property/bills", "property_crm.property_fees.portal.bill_list"],
 	[r"property/bills/(?P<name>[^/]+)", "property_crm.property_fees.portal.bill"],
+	[r"property/pay", "property_crm.property_fees.payments.portal.pay"],
+	[r"property/payments", "property_crm.property_fees.payments.portal.payment_list"],
+	[r"property/payments/(?P<name>[^/]+)", "property_crm.property_fees.payments.portal.order"],
+	[r"property/receipts/(?P<name>[^/]+)", "property_crm.property_fees.payments.portal.receipt"],
 	[r"property/surveys", "property_crm.property_surveys.portal.survey_list"],
 	[r"property/surveys/(?P<name>[^/]+)", "property_crm.property_surveys.portal.survey"],
 	[r"property/s/(?P<token>[0-9a-zA-Z]+)", "property_crm.property_surveys.portal.survey_by_token"],

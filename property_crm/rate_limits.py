@@ -29,6 +29,11 @@ RATE_LIMITS = {
 	"upload": (300, HOUR),  # files uploaded through Frappe's upload_file (desk attachments, portal photos)
 	"data_change_request": (30, HOUR),  # four-eyes requests (each one assigns the other managers)
 	"reveal": (60, HOUR),  # a masked mobile or ID number shown in full (property_privacy.reveal), logged
+	"payment": (30, HOUR),  # online payment orders: a new attempt, a retry (each one calls the platform)
+	"payment_status": (1200, HOUR),  # the order page polling its status (at most one platform query per 5 s)
+	# the payment platforms' notifications, per platform IP: retries and duplicates are normal, never throttled
+	# in practice (each is verified before anything is written)
+	"payment_notification": (100_000, HOUR),
 }
 
 # the form_dict entry Frappe's rate_limit reads its key from (set by `limited`, never taken from the client)

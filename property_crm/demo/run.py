@@ -26,6 +26,11 @@ missing, so a second run changes no counts:
     expiring, one expired), a pending and a decided deletion/change request, a closed and an open data
     incident with its notices, a month of access-log rows with one clerk over the alert threshold, the
     quarterly security-review tasks, the backup and restore-drill record, and staff's logged reveals.
+13. online payments (`demo.payments`): WeChat Pay and Alipay Settings in Sandbox mode (pointing at the
+    `property-crm-payment-standins` command's stand-ins), and about 15 % of the residents with bills paying
+    online over the last week through the real path (payment order, the platform's stand-in run in-process,
+    its signed notification verified and fulfilled: one Payment Entry each): some still pending, some
+    closed, one kept as an advance, one refunded, one day reconciled with a planted discrepancy.
 It ends by printing the logins.
 """
 
@@ -39,6 +44,7 @@ from property_crm.demo.complaints import ensure_complaints
 from property_crm.demo.fees import seed_fees
 from property_crm.demo.households import seed_portfolio
 from property_crm.demo.orders import ORDERS_DONE, make_invoices, seed_orders
+from property_crm.demo.payments import seed_payments
 from property_crm.demo.privacy_agreements import seed_agreements
 from property_crm.demo.privacy_audit import seed_audit
 from property_crm.demo.privacy_backups import seed_backups
@@ -115,5 +121,7 @@ def seed_company(
 		seed_backups(random.Random(seed + 14), progress)
 		seed_encryption(random.Random(seed + 15), progress)
 		frappe.db.commit()
+	with progress.step("Online payments, refunds, reconciliation"):
+		seed_payments(random.Random(seed + 16), progress)
 	progress.write(progress.summary() + "\n")
 	return logins

@@ -121,11 +121,12 @@ def bill_of(name: str, reach: Reach, customer: str | None):
 		ple = frappe.qb.DocType("Payment Ledger Entry")
 		payments = (
 			frappe.qb.from_(ple)
-			.select(ple.posting_date, Sum(ple.amount).as_("amount"))
+			.select(ple.posting_date, ple.voucher_type, ple.voucher_no, Sum(ple.amount).as_("amount"))
 			.where((ple.against_voucher_type == "Sales Invoice") & (ple.against_voucher_no == name)
 				& (ple.voucher_no != name) & (ple.delinked == 0))
-			.groupby(ple.posting_date)
+			.groupby(ple.posting_date, ple.voucher_type, ple.voucher_no)
 			.orderby(ple.posting_date)
+			.orderby(ple.voucher_no)
 			.run(as_dict=True)
 		)  # fmt: skip
 		for row in payments:
@@ -134,8 +135,10 @@ def bill_of(name: str, reach: Reach, customer: str | None):
 
 
 def can_pay_online(company: str | None = None) -> bool:
-	"""A payment request link only where a Payment Gateway is configured (ERPNext's Payment Gateway Account)."""
-	return bool(frappe.db.exists("Payment Gateway Account", {}))
+	"""The 缴费 (pay) buttons only where an online payment platform (WeChat Pay, Alipay) is enabled."""
+	from property_crm.property_fees.payments.portal import can_pay_online as platform_enabled
+
+	return platform_enabled()
 
 
 def outstanding_amount(resident: str, customer: str | None = None) -> float:

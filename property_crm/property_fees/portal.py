@@ -23,6 +23,7 @@ def bill_list():
 		"page": page,
 		"units": [{"name": name, "owed": owed.get(name, 0.0)} for name in reach.units],
 		"outstanding": bills.outstanding_amount(resident, customer),
+		"can_pay": bills.can_pay_online(),
 		"parents": [{"route": "/property", "title": _("My Home")}],
 	}
 
@@ -40,7 +41,7 @@ def bill(name: str):
 		"bill": head,
 		"lines": lines,
 		"payments": payments,
-		"pay_online": head.mine and head.owed > 0 and bills.can_pay_online(),
+		"pay_online": head.owed > 0 and bills.can_pay_online(),
 		"parents": [
 			{"route": "/property", "title": _("My Home")},
 			{"route": "/property/bills", "title": _("My Bills")},

@@ -79,6 +79,19 @@ out = {{
 		"where si.property_estate is not null and si.docstatus = 1 "
 		"and not ((x.units = 1 and si.property_unit <=> x.unit) or (x.units > 1 and si.property_unit is null))")[0][0],
 	"one_unit_bills": frappe.db.count("Sales Invoice", {{"property_unit": ("is", "set"), "docstatus": 1}}),
+	"payment_states": dict(frappe.db.sql("select status, count(*) from `tabProperty Payment Order` group by status")),
+	"payment_platforms": dict(frappe.db.sql("select platform, count(*) from `tabProperty Payment Order` "
+		"where payment_entry is not null group by platform")),
+	"payments_without_one_entry": frappe.db.sql("select count(*) from `tabProperty Payment Order` o where "
+		"o.transaction_id is not null and (select count(*) from `tabPayment Entry` pe where pe.docstatus = 1 "
+		"and pe.reference_no = o.transaction_id and pe.name = o.payment_entry and abs(pe.paid_amount - o.amount) < 0.005) != 1")[0][0],
+	"payment_advances": frappe.db.count("Property Payment Order", {{"advance_amount": (">", 0)}}),
+	"refunds_done": frappe.db.count("Property Payment Refund", {{"status": "Refunded", "reversing_entry": ("is", "set")}}),
+	"discrepancies": frappe.db.sql("select ifnull(sum(discrepancies), 0) from `tabProperty Payment Statement`")[0][0],
+	"payment_settings": [frappe.db.get_single_value("WeChat Pay Settings", "environment"),
+		frappe.db.get_single_value("WeChat Pay Settings", "api_base_url"),
+		frappe.db.get_single_value("Alipay Settings", "environment"),
+		frappe.db.get_single_value("Alipay Settings", "gateway_url")],
 }}
 pages = {{}}
 def get(client, path, **kw):
@@ -95,6 +108,16 @@ for user, path in (("a01.cs@example.com", "/api/resource/Service Order?limit_pag
 	page = get(client, path)
 	pages[user] = [login.status_code, page.status_code, page.get_data(as_text=True)[:20000]]
 out["pages"] = pages
+accountant = {{}}
+client = Client(frappe.app.application)
+login = get(client, "/api/method/login", json={{"usr": "accountant@example.com", "pwd": {password!r}}})
+for key, path in (("orders", "/api/resource/Property Payment Order?limit_page_length=5"),
+		("refunds", "/api/resource/Property Payment Refund?limit_page_length=5"),
+		("report", "/api/method/frappe.desk.query_report.run?report_name=Online%20Payment%20Reconciliation"
+			"&filters=%7B%22from_date%22%3A%222000-01-01%22%7D")):
+	page = get(client, path)
+	accountant[key] = [login.status_code, page.status_code, page.get_data(as_text=True)[:20000]]
+out["accountant"] = accountant
 print(json.dumps(out, default=str, ensure_ascii=False))
 """
 
@@ -236,12 +259,34 @@ class TestDemoCompany(FrappeTestCase):
 			sum(row["complaints"] for row in report["result"]), report["report_summary"][0]["value"]
 		)
 
+		# online payments through the stand-ins: both platforms, each paid order exactly one Payment Entry of
+		# its amount, some pending and closed, an advance, a refund, a planted reconciliation discrepancy; the
+		# settings left in Sandbox at the command's ports; the accountant sees orders, refunds and the report
+		self.assertTrue(
+			{"Paid", "Pending", "Closed"} <= set(first["payment_states"]), first["payment_states"]
+		)
+		self.assertEqual(set(first["payment_platforms"]), {"WeChat Pay", "Alipay"})
+		self.assertEqual(first["payments_without_one_entry"], 0)
+		self.assertEqual(first["payment_advances"], 1)
+		self.assertEqual(first["refunds_done"], 1)
+		self.assertGreaterEqual(first["discrepancies"], 1)
+		self.assertEqual(
+			first["payment_settings"],
+			["Sandbox", "http://127.0.0.1:8601", "Sandbox", "http://127.0.0.1:8602/gateway.do"],
+		)
+		self.assertIn("online payments:", printed)
+		for key, (login, status, body) in first["accountant"].items():
+			self.assertEqual((login, status), (200, 200), (key, body[:500]))
+		self.assertTrue(json.loads(first["accountant"]["orders"][2])["data"])
+		self.assertTrue(json.loads(first["accountant"]["refunds"][2])["data"])
+		self.assertTrue(json.loads(first["accountant"]["report"][2])["message"]["result"])
+
 		# a second run adds nothing
 		again = self.run_ok(*demo)
 		self.assertIn("kept as", again)
 		second = self.state()
 		for key in ("counts", "states", "agreement", "rated", "roles", "restricted", "invoices", "rules",
-			"complaint_states"):  # fmt: skip
+			"complaint_states", "payment_states", "refunds_done"):  # fmt: skip
 			self.assertEqual(second[key], first[key], key)
 
 		# the isolation sweep over HTTP on the demo company (property_crm.tests.sweep, also run by hand on

@@ -38,6 +38,7 @@ HOST_DOCTYPES = {
 	"Item",
 	"Issue Priority",
 	"Sales Invoice",
+	"Payment Entry",
 	"Communication",
 	"Assignment Rule",
 	"Service Level Agreement",
