@@ -185,7 +185,10 @@ NOT_GRANTING: dict[tuple[str, str], str] = {
 	("Property Meter Reading", "unit"): "a reading of a unit's meter; reaches no one's records",
 	("Property Meter Reading", "estate"): "derived from the unit",
 	("Property Meter Reading", "building"): "derived from the unit",
-	("Property Payment Order", "estate"): "copied from the bills by the server; scopes staff (User Permission)",
+	(
+		"Property Payment Order",
+		"estate",
+	): "copied from the bills by the server; scopes staff (User Permission)",
 	("Property Payment Refund", "customer"): "fetched from the payment order; refunds reach no portal",
 	("Property Payment Refund", "resident"): "fetched from the payment order; refunds reach no portal",
 	("Property Payment Refund", "requested_by"): "who asked for the refund; written by the method",
