@@ -189,6 +189,7 @@ NOT_GRANTING: dict[tuple[str, str], str] = {
 		"Property Payment Order",
 		"estate",
 	): "copied from the bills by the server; scopes staff (User Permission)",
+	("Property Payment Refund", "estate"): "fetched from the payment order; scopes staff (User Permission)",
 	("Property Payment Refund", "customer"): "fetched from the payment order; refunds reach no portal",
 	("Property Payment Refund", "resident"): "fetched from the payment order; refunds reach no portal",
 	("Property Payment Refund", "requested_by"): "who asked for the refund; written by the method",

@@ -116,7 +116,7 @@ _RESIDENT_RECORD_DOCTYPES = ("Customer", "Contact", "Address", "Sales Invoice", 
 	"Communication", "Comment", "ToDo", "File", "GL Entry", "Payment Ledger Entry")  # fmt: skip
 _PERSONAL_CHILD_TABLES = ("Property Unit Occupant", "Property Family Member", "Property Vehicle",
 	"Property Owner Tag", "Property Verification Item", "Survey Answer",
-	"Survey Response Dimension")  # fmt: skip
+	"Survey Response Dimension", "Property Payment Order Bill")  # fmt: skip
 permission_query_conditions = {
 	"Property Owner": "property_crm.permissions.owner_query_conditions",
 	"Service Order": "property_crm.permissions.order_query_conditions",
@@ -251,7 +251,11 @@ for _doctype in ("Property Owner", "Property Unit", "Survey Invitation"):
 	doctype_js[_doctype] = [*([_js] if isinstance(_js, str) else _js or []), "public/js/reveal.js"]
 
 # fee Items need ERPNext's UOMs and Item Group tree, made by its setup wizard
-setup_wizard_complete = "property_crm.property_fees.billing.after_setup_wizard"
+setup_wizard_complete = [
+	"property_crm.property_fees.billing.after_setup_wizard",
+	# the Modes of Payment of the front desk and of the online platforms, once the company exists
+	"property_crm.property_fees.payments.desk.after_setup_wizard",
+]
 
 scheduler_events = {
 	# a survey mail's link token cut out of the Email Queue once Frappe has sent it (property_surveys.surveys)

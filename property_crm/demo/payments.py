@@ -156,6 +156,11 @@ def seed_payments(rng: random.Random, progress, residents: list[str] | None = No
 		progress("online payments: skipped, WeChat Pay or Alipay is set up Live on this site")
 		return
 	started = time.monotonic()
+	# the demo made its company after the app was installed: the Modes of Payment (Cash, Bank Card, Bank
+	# Transfer, WeChat Pay, Alipay) and their accounts now
+	from property_crm.property_fees.payments import desk
+
+	desk.after_setup_wizard()
 	keys = standin_keys()
 	wechat, alipay = make_standins(keys)
 	wechat.start(0)

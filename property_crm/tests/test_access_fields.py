@@ -163,6 +163,20 @@ class TestAccessFieldsOverHttp(FrappeTestCase):
 		)
 		cls.response.name = unique("SR-")
 		cls.response.db_insert()
+		# payment orders are made by the server only (property_fees.payments.orders): straight to the database
+		cls.payment_order = frappe.get_doc(
+			{
+				"doctype": "Property Payment Order",
+				"platform": "WeChat Pay",
+				"channel": "h5",
+				"resident": cls.mine.name,
+				"customer": cls.mine.customer,
+				"amount": 1,
+				"status": "Pending",
+			}
+		)
+		cls.payment_order.name = unique("PCRM").replace("-", "")
+		cls.payment_order.db_insert()
 		# each registered field: the record attacked, and the value that would grant the attacker access
 		victim_user = cls.victim.user
 		cls.cases = {
@@ -218,6 +232,10 @@ class TestAccessFieldsOverHttp(FrappeTestCase):
 				},
 			),
 			"Customer": (cls.victim.customer, {"property_owner": cls.mine.name}),
+			"Property Payment Order": (
+				cls.payment_order.name,
+				{"resident": cls.victim.name, "customer": cls.victim.customer},
+			),
 		}
 		frappe.db.commit()
 		cls.clients = {key: HttpClient(user) for key, user in cls.users.items()}

@@ -104,7 +104,23 @@ class TestChildTables(FrappeTestCase):
 			"items",
 			{"resident": cls.resident.name, "resident_name": cls.resident.full_name, "reasons": "old phone"},
 		)
+		# an online payment order (made by the server only) with the bill it pays
+		payment = frappe.get_doc(
+			{
+				"doctype": "Property Payment Order",
+				"platform": "WeChat Pay",
+				"channel": "h5",
+				"resident": cls.resident.name,
+				"estate": estate.name,
+				"amount": 1,
+				"status": "Pending",
+			}
+		)
+		payment.name = unique("PCRM").replace("-", "")
+		payment.db_insert()
+		_insert_row("Property Payment Order Bill", payment, "bills", {"amount": 1})
 		cls.parents = {
+			"Property Payment Order Bill": payment,
 			"Property Unit Occupant": cls.unit,
 			"Property Family Member": cls.resident,
 			"Property Vehicle": cls.resident,

@@ -63,7 +63,16 @@ PNG = bytes.fromhex(
 	"15310c2d0900825d46016a8d166b0000000049454e44ae426082"
 )
 # a minimal document where an empty one is refused for another reason than the right to create
-CREATE = {"ToDo": lambda user: {"allocated_to": user, "description": "matrix"}}
+CREATE = {
+	"ToDo": lambda user: {"allocated_to": user, "description": "matrix"},
+	"Property Payment Refund": lambda user: {
+		"payment_order": TestPermissionMatrix.records["Property Payment Order"],
+		"amount": 1,
+		"reason": "matrix",
+	},
+}
+# values a row written straight to the table needs for a save of it to pass the doctype's own validation
+RAW = {"Property Payment Refund": {"amount": 1, "reason": "matrix"}}
 
 
 class RawClient:
@@ -134,6 +143,10 @@ class TestPermissionMatrix(FrappeTestCase):
 			"User": make_user([]),
 		}
 		cls.links["Complaint"] = cls.records["Complaint"] = cls.raw("Complaint")
+		# a paid online payment order (refunds are of one)
+		cls.links["Property Payment Order"] = cls.records["Property Payment Order"] = cls.raw(
+			"Property Payment Order", status="Paid", amount=100, transaction_id=unique("TX")
+		)
 		for doctype in cls.matrix:
 			if doctype not in cls.records and doctype not in PERSONAL:
 				cls.records[doctype] = cls.raw(doctype)
@@ -154,6 +167,7 @@ class TestPermissionMatrix(FrappeTestCase):
 		for field in doc.meta.get_link_fields():
 			if field.options in cls.links:
 				doc.set(field.fieldname, cls.links[field.options])
+		doc.update(RAW.get(doctype, {}))
 		doc.update(values)
 		doc.name = unique("PM")
 		cls.rows.append((doctype, doc.name))

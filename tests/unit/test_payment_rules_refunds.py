@@ -127,3 +127,9 @@ def test_different_transaction_ids_are_noted():
 def test_empty_day():
 	assert rec.compare([], []) == []
 	assert rec.totals([])["discrepancies"] == 0
+
+
+def test_an_amount_that_is_not_a_finite_number_is_named_not_a_crash():
+	# an accountant's "NaN" or "Infinity" is a 417 with a message, never a 500 (test_payment_attacks)
+	for value in ("NaN", "nan", "Infinity", "-Infinity", "abc", float("nan")):
+		assert refunds.amount_problem(value, 100, 0) == "not_a_number", value

@@ -22,7 +22,7 @@ from property_crm.rate_limits import limited
 QUERY_EVERY_SECONDS = 5
 STATE_LABELS = {
 	"Paying": "Paying",
-	"Paid": "Payment Complete",  # 已支付 ("Paid" alone is a bill's 已缴清)
+	"Paid": "Payment Successful",  # 已支付 ("Paid" alone is a bill's 已缴清); the portal pages say the same
 	"Payment Failed": "Payment Failed",
 	"Refunded": "Refunded",
 	"Partly Refunded": "Partly Refunded",

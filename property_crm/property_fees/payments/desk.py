@@ -61,4 +61,13 @@ def after_migrate() -> None:
 			ensure_desk_modes()
 		ensure_receipt_default()
 	except Exception:
-		frappe.log_error(title="Property CRM: front desk payment set-up")
+		frappe.log_error(title="Property CRM: front desk payment set-up", message=frappe.get_traceback())
+
+
+def after_setup_wizard(args=None) -> None:
+	"""`setup_wizard_complete`: a site whose company is made after the app was installed gets the front desk's
+	and the platforms' Modes of Payment then (after_install found no company)."""
+	from property_crm.property_fees.payments import orders
+
+	after_migrate()
+	orders.after_migrate()

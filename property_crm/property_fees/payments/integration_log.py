@@ -121,5 +121,5 @@ def log_request(
 		doc.insert(ignore_permissions=True)
 		return doc.name
 	except Exception:
-		frappe.log_error(title=f"{service}: Integration Request not logged")
+		frappe.log_error(title=f"{service}: Integration Request not logged", message=frappe.get_traceback())
 		return None

@@ -75,7 +75,7 @@ def receive(platform: str) -> Response:
 	except Exception as error:  # ours: nothing kept, the platform will retry
 		frappe.db.rollback()
 		_log_failure(platform, "notification failed", notice, body, headers, _safe(error))
-		frappe.log_error(title=f"{platform} notification")
+		frappe.log_error(title=f"{platform} notification", message=frappe.get_traceback())
 		frappe.db.commit()
 		return _answer(gateway, False, 503)
 
@@ -87,7 +87,7 @@ def _safe(error: Exception) -> str:
 
 def _body_of(body: bytes):
 	"""An unverified body as something `redact` understands (JSON or a form), else its first 4000 characters."""
-	text = body.decode("utf-8", "replace")[:20000]
+	text = body.decode("utf-8", "replace")[:2000]
 	if text.lstrip()[:1] in ("{", "["):
 		return text
 	if "=" in text and " " not in text.strip():

@@ -544,7 +544,9 @@ def after_migrate() -> None:
 		if frappe.db.exists("DocType", "Mode of Payment") and frappe.get_all("Company", limit=1):
 			ensure_modes_of_payment()
 	except Exception:
-		frappe.log_error(title="Property CRM: Modes of Payment for online payments")
+		frappe.log_error(
+			title="Property CRM: Modes of Payment for online payments", message=frappe.get_traceback()
+		)
 
 
 # ------------------------------------------------------------------ the resident's view of an order

@@ -45,7 +45,7 @@ def run() -> dict:
 		except Exception:
 			frappe.db.rollback()
 			counts["errors"] += 1
-			frappe.log_error(title=f"Payment order {row.name}")
+			frappe.log_error(title=f"Payment order {row.name}", message=frappe.get_traceback())
 	return counts
 
 

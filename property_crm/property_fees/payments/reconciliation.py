@@ -155,7 +155,9 @@ def daily(day=None) -> list[str]:
 			frappe.db.commit()  # nosemgrep: each platform on its own
 		except Exception:
 			frappe.db.rollback()
-			frappe.log_error(title=f"{platform.name}: reconciliation of {day} failed")
+			frappe.log_error(
+				title=f"{platform.name}: reconciliation of {day} failed", message=frappe.get_traceback()
+			)
 	return done
 
 
@@ -222,4 +224,6 @@ def alert(doc) -> None:
 				reference_name=doc.name,
 			)
 		except Exception:
-			frappe.log_error(title=f"{doc.name}: reconciliation alert not e-mailed")
+			frappe.log_error(
+				title=f"{doc.name}: reconciliation alert not e-mailed", message=frappe.get_traceback()
+			)

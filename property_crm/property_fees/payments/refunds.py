@@ -58,7 +58,13 @@ def refunded_so_far(order: str, statuses=rules.ACTIVE, exclude: str | None = Non
 
 def check(doc, order=None):
 	"""The refund's amount and reason against its order (ValidationError 417 on a problem)."""
+	if not doc.payment_order or not frappe.db.exists(ORDER, doc.payment_order):
+		frappe.throw(
+			_("Payment Order: choose the paid payment order to refund."), title=_("Please correct this value")
+		)
 	order = order or frappe.get_doc(ORDER, doc.payment_order)
+	# whoever refunds must be allowed to read the order (its estate): no refund of another estate's payment
+	order.check_permission("read")
 	if order.status not in REFUNDABLE_ORDERS:
 		frappe.throw(
 			_("Payment order {0} is {1}; only a paid order can be refunded.").format(
@@ -69,6 +75,10 @@ def check(doc, order=None):
 	if not (doc.reason or "").strip():
 		frappe.throw(_("Reason: say why the payment is refunded."), title=_("Please correct this value"))
 	problem = rules.amount_problem(doc.amount, order.amount, refunded_so_far(order.name, exclude=doc.name))
+	if problem == "not_a_number":
+		frappe.throw(
+			_("Refund Amount: {0} is not a number.").format(doc.amount), title=_("Please correct this value")
+		)
 	if problem == "not_positive":
 		frappe.throw(_("Refund Amount must be more than 0."), title=_("Please correct this value"))
 	if problem == "too_much":
@@ -142,6 +152,8 @@ def _awaiting(name: str):
 	frappe.db.get_value(REFUND, name, "name", for_update=True)
 	doc = frappe.get_doc(REFUND, name)
 	doc.check_permission("read")
+	# the approver must be allowed to read the refunded order too (its estate)
+	frappe.get_doc(ORDER, doc.payment_order).check_permission("read")
 	if doc.status != "Awaiting Approval":
 		frappe.throw(_("Refund {0} is not awaiting approval.").format(name), title=_("Not possible"))
 	problem = rules.approval_problem(frappe.session.user, frappe.get_roles(), doc.requested_by)
@@ -242,6 +254,7 @@ def _refunded(doc, order, refund_id):
 		frappe.db.rollback(save_point="refund_reversal")
 		frappe.log_error(
 			title=f"Refund {doc.name}: reversing entry not made",
+			message=frappe.get_traceback(),
 			reference_doctype=REFUND,
 			reference_name=doc.name,
 		)
@@ -393,4 +406,6 @@ def refresh_refunding() -> None:
 			frappe.db.commit()  # nosemgrep: each refund on its own
 		except Exception:
 			frappe.db.rollback()
-			frappe.log_error(title=f"Refund {name}: asking the platform again failed")
+			frappe.log_error(
+				title=f"Refund {name}: asking the platform again failed", message=frappe.get_traceback()
+			)

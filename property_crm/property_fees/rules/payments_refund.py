@@ -13,7 +13,14 @@ APPROVER_ROLES = ("Property Manager", "Property Accountant")
 
 
 def yuan(value) -> Decimal:
-	return Decimal(str(value or 0)).quantize(CENT, rounding=ROUND_HALF_UP)
+	"""``value`` as yuan with 2 places; ValueError for what is not a finite number (NaN, Infinity, text)."""
+	try:
+		amount = Decimal(str(value or 0))
+	except ArithmeticError:
+		raise ValueError(f"not a number: {value!r}") from None
+	if not amount.is_finite():
+		raise ValueError(f"not a finite number: {value!r}")
+	return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def refundable(paid, refunded) -> Decimal:
@@ -22,8 +29,12 @@ def refundable(paid, refunded) -> Decimal:
 
 
 def amount_problem(amount, paid, refunded) -> str | None:
-	"""None when ``amount`` may be refunded; else "not_positive" or "too_much" (over what is left)."""
-	amount = yuan(amount)
+	"""None when ``amount`` may be refunded; else "not_a_number", "not_positive" or "too_much" (over what is
+	left)."""
+	try:
+		amount = yuan(amount)
+	except ValueError:
+		return "not_a_number"
 	if amount <= 0:
 		return "not_positive"
 	if amount > refundable(paid, refunded):

@@ -42,6 +42,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from property_crm.property_fees.rules.alipay_statement import render_detail
+from property_crm.property_fees.tests.standins import post
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -437,12 +438,7 @@ class AlipayStandIn:
 		if not send or not order["notify_url"]:
 			return None, None
 		headers, body = self.notification(out_trade_no)
-		request = urllib.request.Request(order["notify_url"], data=body, headers=headers, method="POST")
-		try:
-			with urllib.request.urlopen(request, timeout=60) as response:
-				return response.status, response.read().decode("utf-8", "replace")
-		except urllib.error.HTTPError as error:
-			return error.code, error.read().decode("utf-8", "replace")
+		return post(order["notify_url"], headers, body)
 
 	def notification(
 		self,

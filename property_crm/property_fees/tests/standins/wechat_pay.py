@@ -41,6 +41,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from property_crm.property_fees.rules.wechat_statement import format_trade_bill
+from property_crm.property_fees.tests.standins import post
 
 CHINA = timezone(timedelta(hours=8))
 SIGNATURE_TYPE = "WECHATPAY2-SHA256-RSA2048"
@@ -243,16 +244,7 @@ class WeChatPayStandIn:
 
 	@staticmethod
 	def send(url: str, headers: dict, body: bytes) -> tuple[int, str]:
-		request = urllib.request.Request(
-			url, data=body, method="POST", headers={"Content-Type": "application/json", **headers}
-		)
-		try:
-			with urllib.request.urlopen(request, timeout=60) as response:
-				return response.status, response.read().decode("utf-8", "replace")
-		except urllib.error.HTTPError as error:
-			return error.code, error.read().decode("utf-8", "replace")
-		except (urllib.error.URLError, OSError) as error:  # nobody listening: WeChat Pay would retry later
-			return 0, str(error)
+		return post(url, {"Content-Type": "application/json", **headers}, body)
 
 	def notification(
 		self,
