@@ -58,7 +58,7 @@ def seed_fees(rng: random.Random, units: int, months: int, progress) -> None:
 	context = fees.invoice_context(company, estates)
 	terms = {e: late_fees.terms_of(e) for e in estates}
 	state = {"habits": {}, "customers": {}, "ledger": None, "rng": rng, "today": today, "context": context,
-		"terms": terms}  # fmt: skip
+		"terms": terms, "behind": set(portal_residents())}  # fmt: skip
 	bar = progress.bar("months billed", months)
 	for i in range(months):
 		month = rules.add_months(first, i)
@@ -144,6 +144,8 @@ def bill_in_bulk(bill, run, month: date, state: dict) -> float:
 			"property_period": line.period.key, "property_period_from": span.start,
 			"property_period_to": span.end, "property_meter_reading": line.meter_reading})  # fmt: skip
 	total = Ledger.total_of(lines)
+	if bill.resident in state["behind"]:  # a portal login: recent bills left to pay online
+		state["habits"][bill.customer] = demo_fees.BEHIND
 	habit = state["habits"].setdefault(bill.customer, demo_fees.habit_of(rng))
 	plan = demo_fees.payments(rng, posting, due, today, habit)
 	paid = list(

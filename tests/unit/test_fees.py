@@ -430,3 +430,25 @@ def test_demo_water_meters_run_on_from_month_to_month():
 	assert D("6.4") <= january <= D("9.8") and D("9.0") <= july <= D("13.5")
 	empty = demo_fees.meter_months(rng, months, 0, D("0"))
 	assert all(used <= D("0.6") for *_r, used in empty)
+
+
+def test_the_demo_portal_residents_leave_the_last_three_months_to_pay_online():
+	import random
+
+	from property_crm.demo.generate import fees as demo_fees
+
+	rng = random.Random(3)
+	today = date(2026, 12, 2)
+	unpaid = [
+		month
+		for month in range(25)
+		if not demo_fees.payments(
+			rng,
+			fees.add_months(date(2024, 12, 1), month),
+			fees.add_months(date(2024, 12, 16), month),
+			today,
+			demo_fees.BEHIND,
+		)
+	]
+	# 2026-10 and 2026-11 overdue, 2026-12 not yet due: everything before paid
+	assert unpaid == [22, 23, 24]

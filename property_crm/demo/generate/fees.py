@@ -9,6 +9,8 @@ from decimal import Decimal
 
 # behaviour: weight
 HABITS = {"on time": 62, "late": 14, "partial": 10, "partial then rest": 6, "unpaid": 8}
+# the demo's portal residents (a01.owner…): everything paid but the last three months' bills
+BEHIND = "behind"
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,12 @@ def payments(
 		plan = [Payment(due + timedelta(days=rng.randint(6, 75)), 1.0)]
 	elif habit == "partial":
 		plan = [Payment(due - timedelta(days=rng.randint(0, 5)), rng.choice((0.3, 0.5, 0.6)))]
+	elif habit == BEHIND:
+		# on time, but the bills of the last three months not yet: two overdue ones and the current one, left
+		# for the demo's portal residents to pay online (/property/pay)
+		months_back = (today.year - posting.year) * 12 + today.month - posting.month
+		if months_back >= 3:
+			plan = [Payment(posting + timedelta(days=rng.randint(0, (due - posting).days)), 1.0)]
 	elif habit == "partial then rest":
 		first = rng.choice((0.4, 0.5))
 		on = due + timedelta(days=rng.randint(1, 20))

@@ -154,7 +154,10 @@ class TestArrears(FrappeTestCase):
 		self.assertEqual(plan.key, "property_crm_schedule_notices", plan)
 		plan = frappe.db.sql(
 			"explain select sum(si.outstanding_amount * it.base_net_amount / si.base_net_total) "
-			"from `tabSales Invoice` si force index (property_crm_outstanding) join `tabSales Invoice Item` it "
+			# both indexes forced: the plan MariaDB picks between our covering index and ERPNext's `parent`
+			# index (equal prefixes) turns with the table's statistics; what is asserted is that ours covers it
+			"from `tabSales Invoice` si force index (property_crm_outstanding) "
+			"join `tabSales Invoice Item` it force index (property_crm_unit_share) "
 			"on it.parent = si.name and it.parenttype = 'Sales Invoice' where si.docstatus = 1 "
 			"and si.outstanding_amount > 0 and si.base_net_total > 0",
 			as_dict=True,
