@@ -84,6 +84,9 @@ REGISTRY: dict[str, dict[str, Rule]] = {
 	},
 	# ERPNext's Customer points back at its resident file: `make_customer` links the file found this way
 	"Customer": {"property_owner": Rule(roles=(MANAGER,), via="property_crm.property_households.accounts")},
+	# whose portal the Official Account's menu opens logged in: the binding is written by the WeChat sign-in
+	# only (nobody has create or write on WeChat Binding; managers may delete = unbind)
+	"WeChat Binding": {field: Rule(via="property_crm.wechat.binding.bind") for field in ("resident", "user")},
 	# whose payment an online payment order is (the portal shows a resident only their own orders) and whose
 	# bills it pays: written by the server only (nobody has write or create on orders)
 	"Property Payment Order": {

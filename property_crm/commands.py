@@ -249,9 +249,204 @@ def property_crm_payment_standins(context, port, host, site_url, configure_only)
 		alipay.stop()
 
 
+@click.command("property-crm-wechat-menu")
+@click.option("--print", "print_only", is_flag=True, help="Show the menu JSON and exit (publish nothing)")
+@pass_context
+def property_crm_wechat_menu(context, print_only):
+	"""Publish the Official Account's default menu (报修 / 我的报修 / 投诉 / 缴费 / 问卷 / 通知, each opening the
+	portal page through WeChat's authorisation) with WeChat Official Account Settings' credentials; the links
+	use the settings' Site URL. Exits 1 when WeChat refuses it or the account is not set up."""
+	import json
+
+	import frappe
+
+	from property_crm.wechat import client, menu
+
+	site = get_site(context)
+	frappe.init(site=site)
+	frappe.connect()
+	try:
+		frappe.set_user("Administrator")
+		settings = client.settings()
+		if print_only:
+			items = menu.default_menu(settings.site_url or frappe.utils.get_url())
+			click.echo(json.dumps(items, ensure_ascii=False, indent=1))
+			return
+		if not settings.site_url:
+			click.secho("WeChat Official Account Settings: set the Site URL first.", fg="red")
+			sys.exit(1)
+		items = menu.default_menu(settings.site_url)
+		try:
+			menu.publish(items)
+		except client.WeChatError as error:
+			frappe.db.commit()  # keep the Integration Request of the refused call
+			click.secho(str(error), fg="red")
+			sys.exit(1)
+		frappe.db.commit()
+		click.secho(f"Menu published to {settings.appid} ({settings.api_base_url}).", fg="green")
+	finally:
+		frappe.destroy()
+
+
+@click.command("property-crm-wechat-standin")
+@click.option("--port", default=8701, show_default=True, help="Port of the WeChat Official Account stand-in")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Only 127.0.0.1: the stand-in is local")
+@click.option(
+	"--site-url",
+	default=None,
+	help="The served site, e.g. http://127.0.0.1:8000 (the settings' Site URL: OAuth returns and menu links "
+	"go there, and `property-crm-wechat-say` posts to its callback)",
+)
+@click.option(
+	"--mode",
+	type=click.Choice(["Safe", "Plain"]),
+	default="Safe",
+	show_default=True,
+	help="Message encryption mode (安全模式 / 明文模式)",
+)
+@click.option("--configure-only", is_flag=True, help="Write WeChat Official Account Settings and exit")
+@pass_context
+def property_crm_wechat_standin(context, port, host, site_url, mode, configure_only):
+	"""Serve a stand-in of the WeChat Official Account API (微信公众号) on 127.0.0.1 beside a served test or
+	demo site, and point the site's WeChat Official Account Settings at it (API and OAuth base URLs, Sandbox,
+	Safe mode): access tokens, template messages, menus, media and the OAuth authorisation a resident's
+	WeChat app performs. The account (appid, app secret, Token, EncodingAESKey) is the site's own
+	(private/wechat_standin.json, made on first use). GET /standin/messages lists the template messages the
+	site sent. Runs until Ctrl-C. Refuses a site whose settings are Live."""
+	import time
+
+	import frappe
+
+	from property_crm.demo import wechat_standin as standins
+
+	if host != "127.0.0.1":
+		raise click.BadParameter(
+			"the stand-in listens on 127.0.0.1 only (仅监听 127.0.0.1)", param_hint="--host"
+		)
+	if not 1024 <= port <= 65535:
+		raise click.BadParameter("a port from 1024 to 65535 (端口 1024–65535)", param_hint="--port")
+	site = get_site(context)
+	frappe.init(site=site)
+	frappe.connect()
+	try:
+		frappe.set_user("Administrator")
+		if standins.is_live():
+			click.secho(
+				"WeChat Official Account Settings: Live on this site; not pointed at a stand-in. "
+				"(微信公众号设置为正式环境，未改动。)",
+				fg="red",
+			)
+			sys.exit(1)
+		keys = standins.standin_keys()
+		standin = standins.make_standin(keys)
+		base_url = f"http://127.0.0.1:{port}"
+		if not configure_only:
+			try:
+				standin.start(port)
+			except OSError as error:
+				click.secho(
+					f"Port {port} is taken ({error.strerror}); try --port. (端口 {port} 已被占用。)", fg="red"
+				)
+				sys.exit(1)
+		current = frappe.db.get_single_value(standins.SETTINGS, "site_url")
+		target = (site_url or current or frappe.utils.get_url()).rstrip("/")
+		standins.configure(standin, base_url, target, mode)
+		bound = standins.bound_users()
+		frappe.db.commit()
+	finally:
+		frappe.destroy()
+	click.echo(f"WeChat Official Account Settings: Sandbox, {mode} mode, API and OAuth at {base_url}")
+	click.echo(f"Official Account {keys['appid']}; callback {target}{standins.CALLBACK_PATH}")
+	for user, openid in bound:
+		click.echo(f"  bound: {user} -> {openid}")
+	if configure_only:
+		return
+	click.secho(f"Serving the WeChat Official Account stand-in at {base_url}; Ctrl-C stops.", fg="green")
+	click.echo(
+		"  GET  /cgi-bin/token, POST /cgi-bin/message/template/send, POST /cgi-bin/menu/create,\n"
+		"  GET  /cgi-bin/media/get, GET /connect/oauth2/authorize, GET /sns/oauth2/access_token,\n"
+		f"  GET  /standin/user?openid=… (the browser's WeChat user), {base_url}/standin/messages (what was sent)"
+	)
+	shown = 0
+	try:
+		while True:
+			time.sleep(1)
+			with standin.lock:
+				new = standin.messages[shown:]
+			for message in new:
+				fields = ", ".join(f"{k}={v.get('value')}" for k, v in message["data"].items())
+				click.echo(f"template message {message['msgid']} to {message['touser']}: {fields}")
+			shown += len(new)
+	except KeyboardInterrupt:
+		click.echo("Stopping the stand-in.")
+	finally:
+		standin.stop()
+
+
+@click.command("property-crm-wechat-say")
+@click.argument("who")
+@click.argument("text")
+@click.option("--site-url", default=None, help="The served site (default: the settings' Site URL)")
+@click.option("--host-header", default=None, help="Host header to send (a bench serving several sites)")
+@pass_context
+def property_crm_wechat_say(context, who, text, site_url, host_header):
+	"""Play a resident's WeChat app: send TEXT from WHO (an openid, or the portal user's e-mail of a bound
+	resident) to the site's callback, signed (and in Safe mode encrypted) with the account of WeChat Official
+	Account Settings exactly as WeChat does. Prints the request (query, headers, XML body) and the reply
+	(decrypted). The site must be served (tests/browser/serve.py). Exits 1 when the site refuses it."""
+	import frappe
+
+	from property_crm.demo import wechat_standin as standins
+
+	site = get_site(context)
+	frappe.init(site=site)
+	frappe.connect()
+	try:
+		frappe.set_user("Administrator")
+		if standins.is_live():
+			click.secho(
+				"WeChat Official Account Settings are Live: not simulated. (正式环境，不模拟。)", fg="red"
+			)
+			sys.exit(1)
+		openid = standins.openid_for(who)
+		if not openid:
+			click.secho(f"{who} has no WeChat binding. ({who} 未绑定微信。)", fg="red")
+			sys.exit(1)
+		wechat = standins.client_for_site(site_url, host_header)
+	finally:
+		frappe.destroy()
+	import requests
+
+	try:
+		reply = wechat.send_text(openid, text)
+	except requests.RequestException as error:
+		click.secho(f"The site does not answer: {error} (站点无响应)", fg="red")
+		sys.exit(1)
+	params, body = wechat.last
+	click.echo(f"POST {wechat.endpoint_url}")
+	for key, value in (wechat.headers | {"Content-Type": "text/xml; charset=utf-8"}).items():
+		click.echo(f"{key}: {value}")
+	for key, value in params.items():
+		click.echo(f"  ?{key}={value}")
+	click.echo(body.decode("utf-8"))
+	click.echo(f"-> HTTP {reply.status_code}")
+	click.echo(reply.text)
+	if reply.message:
+		click.echo("Reply (decrypted):" if reply.encrypted else "Reply:")
+		for key, value in reply.message.items():
+			click.echo(f"  {key}: {value}")
+	if reply.error:
+		click.secho(reply.error, fg="red")
+	if reply.status_code != 200 or reply.error:
+		sys.exit(1)
+
+
 commands = [
 	property_crm_demo,
 	property_crm_rotate_key,
 	property_crm_restore_drill,
 	property_crm_payment_standins,
+	property_crm_wechat_menu,
+	property_crm_wechat_standin,
+	property_crm_wechat_say,
 ]

@@ -123,6 +123,8 @@ permission_query_conditions = {
 	"Property Unit": "property_crm.permissions.unit_query_conditions",
 	# managers read every confidentiality agreement, other staff their own (property_privacy.agreements)
 	"Confidentiality Agreement": "property_crm.property_privacy.agreements.query_conditions",
+	# a WeChat binding follows its resident file's rows (property_crm.wechat.binding)
+	"WeChat Binding": "property_crm.wechat.binding.query_conditions",
 	# child tables with personal data: rows only of a table field (its permission level on the parent) and a
 	# parent row the user may read
 	**{doctype: "property_crm.permissions.child_query_conditions" for doctype in _PERSONAL_CHILD_TABLES},
@@ -137,6 +139,7 @@ has_permission = {
 	"Service Order": "property_crm.permissions.order_has_permission",
 	"Property Unit": "property_crm.permissions.unit_has_permission",
 	"Confidentiality Agreement": "property_crm.property_privacy.agreements.has_permission",
+	"WeChat Binding": "property_crm.wechat.binding.has_permission",
 	**{
 		doctype: "property_crm.permissions.resident_record_has_permission"
 		for doctype in _RESIDENT_RECORD_DOCTYPES
@@ -272,6 +275,8 @@ scheduler_events = {
 			"property_crm.property_fees.payments.pending.run",
 			# refunds the platform is still processing: asked again (payments.refunds)
 			"property_crm.property_fees.payments.refunds.refresh_refunding",
+			# WeChat template messages refused for quota, tried again after their back-off (wechat.notify)
+			"property_crm.wechat.notify.retry_queued",
 		],
 	},
 	# a user reading far more resident files than usual: their estate managers are alerted (access_audit)
@@ -350,6 +355,8 @@ user_data_fields = [
 		"redact_fields": ["resident_name", "old_value", "new_value"],
 		"partial": 1,
 	},
+	# a WeChat binding (the openid) of the resident's portal user (property_crm.wechat.binding)
+	{"doctype": "WeChat Binding", "filter_by": "user", "redact_fields": ["openid"], "partial": 1},
 	# an e-mailed request from someone with no resident file keeps their address and name on the order
 	{
 		"doctype": "Service Order",
@@ -416,6 +423,8 @@ resident_data_fields = [
 	{"doctype": "Property Fee Charge", "link": "resident"},
 	# the breach register's rows of the resident (the notice itself is a Communication in the file's timeline)
 	{"doctype": "Data Incident Resident", "link": "resident", "redact_fields": ["resident_name"]},
+	# the file's WeChat openid: emptied by retention's anonymisation, redacted by a deletion request
+	{"doctype": "WeChat Binding", "link": "resident", "redact_fields": ["openid"]},
 	{
 		"doctype": "Return Visit",
 		"reference_of": ["Service Order", "Complaint", "Property Care Event"],
@@ -498,6 +507,8 @@ portal_pages = [
 	[r"property/events", "property_crm.property_care.portal.events"],
 	[r"property/events/(?P<name>[^/]+)", "property_crm.property_care.portal.event"],
 	[r"property/profile", "property_crm.property_care.portal.my_profile"],
+	# the Official Account menu's entry: WeChat OAuth, a bound resident logged in (property_crm.wechat.binding)
+	[r"property/wechat", "property_crm.wechat.binding.entry"],
 ]
 portal_template_functions = {
 	"resident_status": "property_crm.property_service.rules.service.resident_status",
@@ -510,3 +521,14 @@ portal_home = [
 	"property_crm.property_surveys.portal.home_section",
 ]
 order_survey = ["property_crm.property_surveys.resident_surveys.survey_of_order"]
+
+# WeChat Official Account messages (property_crm.wechat.endpoint): each "module.function"(message, resident)
+# in order; the first that returns a str answers ("" = handled, no reply), None passes the message on.
+# The core's first: events (subscribe, menu clicks) and unbound senders (→ the binding link).
+wechat_message_handlers = [
+	# WeChat's report on a template message (TEMPLATESENDJOBFINISH) on its delivery record (wechat.notify)
+	"property_crm.wechat.notify.on_delivery_report",
+	"property_crm.wechat.endpoint.core_handler",
+	"property_crm.property_complaints.wechat.handle",
+	"property_crm.property_service.wechat.handle",
+]

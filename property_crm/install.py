@@ -7,6 +7,7 @@ from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 from frappe.modules.import_file import import_file_by_path
 
 from property_crm import sms
+from property_crm.wechat import notify
 
 CUSTOM_FIELDS = {
 	# the access audit (property_privacy.access_audit): how many records an access showed or a download held
@@ -19,6 +20,54 @@ CUSTOM_FIELDS = {
 			"read_only": 1,
 			"in_list_view": 1,
 			"module": "Property Privacy",
+		},
+	],
+	# the WeChat channel of our notifications (property_crm.wechat.notify): the template, its keywords, its link
+	"Notification": [
+		{
+			"fieldname": "wechat_section",
+			"fieldtype": "Section Break",
+			"label": "WeChat",
+			"insert_after": "print_format",
+			"collapsible": 1,
+			"module": "Property CRM",
+		},
+		{
+			"fieldname": "wechat_template",
+			"fieldtype": "Select",
+			"label": "WeChat Template",
+			"options": "\nRequest Accepted\nRequest Dispatched\nRequest Completed\nComplaint Acknowledged\n"
+			"Complaint Resolved\nBill Due\nArrears Notice\nSurvey Invitation\nEstate Notice",
+			"description": "Residents who prefer WeChat and have bound it get this template message instead of "
+			"the e-mail or SMS; its template id is the one set on WeChat Official Account Settings.",
+			"insert_after": "wechat_section",
+			"module": "Property CRM",
+		},
+		{
+			"fieldname": "wechat_template_id",
+			"fieldtype": "Data",
+			"label": "WeChat Template ID",
+			"description": "Another template than the settings' one for this event.",
+			"insert_after": "wechat_template",
+			"module": "Property CRM",
+		},
+		{
+			"fieldname": "wechat_url",
+			"fieldtype": "Data",
+			"label": "WeChat Link",
+			"description": "Where the message opens (Jinja, e.g. {{ rating_url }}).",
+			"insert_after": "wechat_template_id",
+			"module": "Property CRM",
+		},
+		{
+			"fieldname": "wechat_fields",
+			"fieldtype": "Code",
+			"label": "WeChat Keywords",
+			"options": "JSON",
+			"description": 'The template\'s keywords and their values in Jinja, e.g. {"first": "…", '
+			'"keyword1": "{{ doc.name }}"}.',
+			"insert_after": "wechat_url",
+			"module": "Property CRM",
 		},
 	],
 	"Sales Invoice": [
@@ -228,6 +277,7 @@ def after_migrate():
 	ensure_host_indexes()
 	import_workflows()
 	sms.sync_sms_notifications()
+	notify.sync_standard_templates()
 	ensure_module_profiles()
 
 

@@ -34,6 +34,10 @@ RATE_LIMITS = {
 	# the payment platforms' notifications, per platform IP: retries and duplicates are normal, never throttled
 	# in practice (each is verified before anything is written)
 	"payment_notification": (100_000, HOUR),
+	# a one-time SMS code to bind WeChat (sent, or tried), per IP: each one costs an SMS (wechat.binding)
+	"wechat_sms_code": (10, HOUR),
+	# WeChat's message callbacks, per WeChat server IP (each signed and checked before anything is written)
+	"wechat_callback": (100_000, HOUR),
 }
 
 # the form_dict entry Frappe's rate_limit reads its key from (set by `limited`, never taken from the client)

@@ -31,6 +31,10 @@ missing, so a second run changes no counts:
     online over the last week through the real path (payment order, the platform's stand-in run in-process,
     its signed notification verified and fulfilled: one Payment Entry each): some still pending, some
     closed, one kept as an advance, one refunded, one day reconciled with a planted discrepancy.
+14. the WeChat Official Account (`demo.wechat`): settings in Sandbox mode at the stand-in's default port
+    (8701), the portal residents' WeChat bound, about 15 % of the last year's orders and some complaints
+    received by WeChat, two weeks of template messages (some unfollowed, one day over quota) with WeChat's
+    delivery reports.
 It ends by printing the logins.
 """
 
@@ -53,6 +57,7 @@ from property_crm.demo.privacy_incidents import seed_incidents
 from property_crm.demo.privacy_requests import seed_requests
 from property_crm.demo.progress import Progress
 from property_crm.demo.surveys import seed_surveys
+from property_crm.demo.wechat import seed_wechat
 from property_crm.property_service.setup import install_categories, set_default_email_category
 
 
@@ -123,5 +128,7 @@ def seed_company(
 		frappe.db.commit()
 	with progress.step("Online payments, refunds, reconciliation"):
 		seed_payments(random.Random(seed + 16), progress)
+	with progress.step("WeChat Official Account: bindings, channel, template messages"):
+		seed_wechat(random.Random(seed + 17), progress)
 	progress.write(progress.summary() + "\n")
 	return logins

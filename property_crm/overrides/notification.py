@@ -15,6 +15,9 @@
    the resident filing one. Here the e-mail (or SMS, without a gateway) channel is skipped with a line in
    the document's timeline; the in-app notification is still made. The administrator sees what to
    configure on Property CRM Settings (`channel_status`).
+3. WeChat (`property_crm.wechat.notify`): a notification with a WeChat template reaches the document's
+   residents who prefer WeChat and have bound it by a template message instead of its e-mail or SMS; when
+   WeChat cannot reach them (not bound, unfollowed, refused) the e-mail or SMS goes as before.
 
 Notifications on other modules' documents behave exactly as Frappe's.
 """
@@ -128,7 +131,16 @@ class PropertyNotification(Notification):
 		# a resident's number on the document is its mask: the gateway gets the file's full number
 		return numbers_only_for_readers(doc, full_numbers(doc, receivers))
 
+	def by_wechat(self, doc, context) -> bool:
+		if not is_ours(doc) or not (self.get("wechat_template_id") or self.get("wechat_template")):
+			return False
+		from property_crm.wechat import notify
+
+		return notify.by_wechat(self, doc, context)
+
 	def send_an_email(self, doc, context):
+		if self.by_wechat(doc, context):
+			return
 		if is_ours(doc) and not outgoing_email_ready(self.sender_email):
 			recipients, cc, bcc = self.get_list_of_recipients(doc, context)
 			self._not_sent(doc, _("e-mail"), recipients + cc + bcc, _("no outgoing e-mail account is set up"))
@@ -138,6 +150,8 @@ class PropertyNotification(Notification):
 	def send_sms(self, doc, context):
 		if not is_ours(doc):
 			return super().send_sms(doc, context)
+		if self.by_wechat(doc, context):
+			return
 		from frappe.core.doctype.sms_settings.sms_settings import send_sms
 
 		receivers = self.get_receiver_list(doc, context)

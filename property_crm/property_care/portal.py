@@ -11,6 +11,7 @@ from frappe.utils.html_utils import sanitize_html
 from property_crm.property_care import profile
 from property_crm.property_care import resident_care as portal_care
 from property_crm.property_households import resident_portal as portal
+from property_crm.wechat import binding as wechat_binding
 
 
 def crumbs(*more):
@@ -85,5 +86,7 @@ def my_profile():
 		"relations": list(profile.RELATIONS),
 		"relation_labels": [_(r) for r in profile.RELATIONS],
 		"saved": frappe.form_dict.get("saved") == "1",
+		# 微信绑定: whether the file is bound to a WeChat account, and 解除绑定 (property_crm.wechat.binding)
+		"wechat": wechat_binding.status_of(resident),
 		"parents": crumbs(),
 	}

@@ -206,6 +206,12 @@ def set_repeats(doc, identity: dict) -> None:
 		doc.repeat_count = len(earlier)
 
 
+def openid_of(person: str) -> str | None:
+	from property_crm.wechat import binding
+
+	return binding.openid_of(person)
+
+
 def acknowledge(doc, identity: dict) -> None:
 	"""Choose how the complainant hears of the complaint's reference; the message itself is the
 	Complaint Acknowledgement notification (on the identity record for an anonymous complaint)."""
@@ -222,6 +228,8 @@ def acknowledge(doc, identity: dict) -> None:
 		source.get("contact_mobile"),
 		bool(user),
 		doc.channel == "Portal",
+		# an anonymous complaint's acknowledgement is the identity's notifications (e-mail, SMS): not WeChat
+		wechat=doc.flags.identity is None and preferred == "WeChat" and bool(openid_of(person)),
 	)
 	if doc.flags.identity is not None:
 		# How an anonymous complainant is reached narrows down who they are (has an e-mail, has a portal login,

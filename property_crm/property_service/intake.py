@@ -32,6 +32,8 @@ from property_crm.property_service.rules.intake import (
 )
 
 CHANNEL = "Email"
+# channels whose drafts customer service place later (unit, category): e-mail, and WeChat (property_service.wechat)
+PLACED_LATER = (CHANNEL, "WeChat")
 
 
 def is_emailed(order) -> bool:

@@ -177,6 +177,17 @@ class TestAccessFieldsOverHttp(FrappeTestCase):
 		)
 		cls.payment_order.name = unique("PCRM").replace("-", "")
 		cls.payment_order.db_insert()
+		# a WeChat binding is written by the portal's WeChat sign-in only (property_crm.wechat.binding)
+		cls.wechat_binding = frappe.get_doc(
+			{
+				"doctype": "WeChat Binding",
+				"openid": "o" + unique("wx"),
+				"resident": cls.mine.name,
+				"user": cls.mine.user,
+			}
+		)
+		cls.wechat_binding.name = frappe.generate_hash(length=10)
+		cls.wechat_binding.db_insert()
 		# each registered field: the record attacked, and the value that would grant the attacker access
 		victim_user = cls.victim.user
 		cls.cases = {
@@ -236,6 +247,7 @@ class TestAccessFieldsOverHttp(FrappeTestCase):
 				cls.payment_order.name,
 				{"resident": cls.victim.name, "customer": cls.victim.customer},
 			),
+			"WeChat Binding": (cls.wechat_binding.name, {"resident": cls.victim.name, "user": victim_user}),
 		}
 		frappe.db.commit()
 		cls.clients = {key: HttpClient(user) for key, user in cls.users.items()}

@@ -92,6 +92,10 @@ out = {{
 		frappe.db.get_single_value("WeChat Pay Settings", "api_base_url"),
 		frappe.db.get_single_value("Alipay Settings", "environment"),
 		frappe.db.get_single_value("Alipay Settings", "gateway_url")],
+	"wechat": [frappe.db.count("WeChat Binding"), frappe.db.count("Property Owner", {{"user": ("is", "set")}}),
+		frappe.db.count("Service Order", {{"channel": "WeChat"}}), frappe.db.count("Complaint", {{"channel": "WeChat"}}),
+		frappe.db.count("Integration Request", {{"integration_request_service": "WeChat Template Message"}}),
+		frappe.db.get_single_value("WeChat Official Account Settings", "api_base_url")],
 }}
 pages = {{}}
 def get(client, path, **kw):
@@ -275,6 +279,14 @@ class TestDemoCompany(FrappeTestCase):
 			["Sandbox", "http://127.0.0.1:8601", "Sandbox", "http://127.0.0.1:8602/gateway.do"],
 		)
 		self.assertIn("online payments:", printed)
+		# WeChat: the portal residents bound, orders and complaints by WeChat, template messages on record,
+		# the settings at the stand-in's default port
+		bindings, portal_residents, by_wechat, complaints_by_wechat, messages, api_base = first["wechat"]
+		self.assertEqual(bindings, portal_residents)
+		self.assertGreater(by_wechat, 0)
+		self.assertGreater(complaints_by_wechat, 0)
+		self.assertGreater(messages, 0)
+		self.assertEqual(api_base, "http://127.0.0.1:8701")
 		for key, (login, status, body) in first["accountant"].items():
 			self.assertEqual((login, status), (200, 200), (key, body[:500]))
 		self.assertTrue(json.loads(first["accountant"]["orders"][2])["data"])
@@ -286,7 +298,7 @@ class TestDemoCompany(FrappeTestCase):
 		self.assertIn("kept as", again)
 		second = self.state()
 		for key in ("counts", "states", "agreement", "rated", "roles", "restricted", "invoices", "rules",
-			"complaint_states", "payment_states", "refunds_done"):  # fmt: skip
+			"complaint_states", "payment_states", "refunds_done", "wechat"):  # fmt: skip
 			self.assertEqual(second[key], first[key], key)
 
 		# the isolation sweep over HTTP on the demo company (property_crm.tests.sweep, also run by hand on

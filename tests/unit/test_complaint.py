@@ -163,3 +163,14 @@ def test_the_complaint_workflow():
 def test_an_anonymous_complaint_keeps_only_a_building_that_names_nobody():
 	assert rules.keeps_building(120) and rules.keeps_building(rules.MIN_UNITS_TO_KEEP_BUILDING)
 	assert not rules.keeps_building(1) and not rules.keeps_building(rules.MIN_UNITS_TO_KEEP_BUILDING - 1)
+
+
+def test_wechat_acknowledgement_only_with_a_bound_wechat():
+	assert (
+		rules.acknowledgement_channel("WeChat", "a@b.cn", "13800138000", False, False, wechat=True)
+		== "WeChat"
+	)
+	assert rules.acknowledgement_channel("WeChat", "a@b.cn", "13800138000", False, False) == "SMS"
+	assert rules.acknowledgement_channel("WeChat", "a@b.cn", None, False, False) == "Email"
+	assert rules.acknowledgement_channel("WeChat", None, None, True, True, wechat=True) == "WeChat"
+	assert rules.acknowledgement_channel("Email", "a@b.cn", None, False, False, wechat=True) == "Email"

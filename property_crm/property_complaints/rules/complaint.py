@@ -98,22 +98,33 @@ def is_hotline(channel: str | None) -> bool:
 
 
 def acknowledgement_channel(
-	preferred: str | None, email: str | None, mobile: str | None, portal_user: bool, filed_on_portal: bool
+	preferred: str | None,
+	email: str | None,
+	mobile: str | None,
+	portal_user: bool,
+	filed_on_portal: bool,
+	wechat: bool = False,
 ) -> str | None:
 	"""How the complainant hears that their complaint was received, with its reference: their preferred
 	channel when it can reach them, else the first that can (e-mail, SMS, portal). None: no way to reach
-	them (an anonymous letter) — the reference is given in person or not at all."""
+	them (an anonymous letter) — the reference is given in person or not at all. WeChat only with a bound
+	WeChat (`wechat`); without one a WeChat preference is answered by SMS."""
 	reachable = {
 		"Email": bool(email),
 		"SMS": bool(mobile),
 		"Portal": portal_user or filed_on_portal,
+		"WeChat": wechat,
 	}
-	wanted = {"Email": "Email", "SMS": "SMS", "Phone": "SMS", "WeChat": "SMS", "Portal": "Portal"}.get(
-		preferred or ""
-	)
+	wanted = {
+		"Email": "Email",
+		"SMS": "SMS",
+		"Phone": "SMS",
+		"WeChat": "WeChat" if wechat else "SMS",
+		"Portal": "Portal",
+	}.get(preferred or "")
 	if filed_on_portal:
 		# they see the reference on the page at once; a message as well when they prefer one
-		return wanted if wanted in ("Email", "SMS") and reachable[wanted] else "Portal"
+		return wanted if wanted in ("Email", "SMS", "WeChat") and reachable[wanted] else "Portal"
 	if wanted and reachable[wanted]:
 		return wanted
 	for channel in ("Email", "SMS", "Portal"):

@@ -18,6 +18,7 @@ from property_crm.property_fees.payments.integration_log import log_request
 from property_crm.property_fees.payments.platforms import NotificationRejected, get_platform
 from property_crm.property_fees.rules import payments as rules
 from property_crm.rate_limits import limited
+from property_crm.wechat import binding
 
 QUERY_EVERY_SECONDS = 5
 STATE_LABELS = {
@@ -58,18 +59,25 @@ def _launched(order, launch) -> dict:
 
 @frappe.whitelist(methods=["POST"])
 @limited("payment")
-def create_order(bills, platform: str, channel: str, openid: str | None = None) -> dict:
-	"""A payment order for the chosen bills (a JSON list of invoice names), launched at the platform."""
+def create_order(bills, platform: str, channel: str) -> dict:
+	"""A payment order for the chosen bills (a JSON list of invoice names), launched at the platform. WeChat
+	Pay's JSAPI pays as the WeChat user bound to the resident's file (property_crm.wechat.binding), never an
+	openid the browser sends."""
 	resident = _resident()
 	order, launch = orders.create_order(
-		resident, orders.parse_bills(bills), platform, channel, _client_ip(), openid=openid
+		resident,
+		orders.parse_bills(bills),
+		platform,
+		channel,
+		_client_ip(),
+		openid=binding.openid_of(resident),
 	)
 	return _launched(order, launch)
 
 
 @frappe.whitelist(methods=["POST"])
 @limited("payment")
-def retry(order: str, channel: str | None = None, openid: str | None = None) -> dict:
+def retry(order: str, channel: str | None = None) -> dict:
 	"""A new attempt for the bills of a failed (or still pending) order; a paid order is not paid twice."""
 	resident = _resident()
 	previous = orders.order_of_resident(order, resident)
@@ -83,7 +91,7 @@ def retry(order: str, channel: str | None = None, openid: str | None = None) -> 
 		previous.platform,
 		channel or previous.channel,
 		_client_ip(),
-		openid=openid,
+		openid=binding.openid_of(resident),
 		retry_of=previous.name,
 	)
 	return _launched(new, launch)

@@ -51,10 +51,10 @@ class ServiceOrder(Document):
 			update_parent_document_on_communication(communication)
 
 	def validate_placed(self):
-		"""Unit and category: mandatory, except on an e-mailed order that customer service has yet to place
+		"""Unit and category: mandatory, except on an e-mailed (or WeChat) order customer service have yet to place
 		(it can wait in Draft or be cancelled, but not be accepted nor go any further until they have)."""
 		emailed = self.channel == intake.CHANNEL
-		if emailed and self.status in ("Draft", "Cancelled"):
+		if self.channel in intake.PLACED_LATER and self.status in ("Draft", "Cancelled"):
 			return
 		if not self.unit:
 			frappe.throw(
