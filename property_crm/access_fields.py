@@ -62,8 +62,17 @@ REGISTRY: dict[str, dict[str, Rule]] = {
 	},
 	# an occupant row saved on its own (PUT /api/resource/Property Unit Occupant/<row>)
 	"Property Unit Occupant": {column: Rule(roles=STAFF) for column in OCCUPANT_COLUMNS},
-	# the requester and the unit put an order on a resident's portal and a household's
-	"Service Order": {"requester": Rule(roles=STAFF), "unit": Rule(roles=STAFF)},
+	# the requester and the unit put an order on a resident's portal and a household's; the resident's
+	# confirmation of the work (a signature drawn on the technician's phone, or an SMS code) is proof that
+	# decides what the resident is asked to accept: written by the field app's methods only, by nobody directly
+	"Service Order": {
+		"requester": Rule(roles=STAFF),
+		"unit": Rule(roles=STAFF),
+		**{
+			field: Rule(via="property_crm.property_service.field.api.sign")
+			for field in ("resident_signature", "confirmation_method", "confirmed_on", "confirmed_by_name")
+		},
+	},
 	# the complainant (and the unit's household, for named complaints) follow it on the portal
 	"Complaint": {"complainant": Rule(roles=STAFF), "unit": Rule(roles=STAFF)},
 	# the confidential identity of an anonymous complaint: written by the filing, read by managers only

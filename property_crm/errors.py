@@ -60,3 +60,11 @@ MESSAGES = (
 	OCCUPANT_TWICE,
 	OCCUPANT_PRIMARY,
 )
+
+
+class Conflict(Exception):
+	"""A change based on a version of a record that has changed since (the phone's queued action after
+	someone else saved the order): Frappe answers HTTP 409 (`http_status_code`) with the JSON the raiser put in
+	`frappe.local.response`, and rolls back whatever the request wrote."""
+
+	http_status_code = 409

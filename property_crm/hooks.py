@@ -361,7 +361,13 @@ user_data_fields = [
 	{
 		"doctype": "Service Order",
 		"filter_by": "requester_email",
-		"redact_fields": ["requester_name", "requester_email", "contact_mobile"],
+		"redact_fields": [
+			"requester_name",
+			"requester_email",
+			"contact_mobile",
+			"resident_signature",
+			"confirmed_by_name",
+		],
 		"partial": 1,
 	},
 ]
@@ -389,7 +395,15 @@ resident_data_fields = [
 	{
 		"doctype": "Service Order",
 		"link": "requester",
-		"redact_fields": ["requester_name", "contact_mobile", "requester_email", "rating_comment"],
+		# the field app's confirmation: the resident's drawn signature and the name they signed with
+		"redact_fields": [
+			"requester_name",
+			"contact_mobile",
+			"requester_email",
+			"rating_comment",
+			"resident_signature",
+			"confirmed_by_name",
+		],
 	},
 	{
 		"doctype": "Complaint",
@@ -509,6 +523,14 @@ portal_pages = [
 	[r"property/profile", "property_crm.property_care.portal.my_profile"],
 	# the Official Account menu's entry: WeChat OAuth, a bound resident logged in (property_crm.wechat.binding)
 	[r"property/wechat", "property_crm.wechat.binding.entry"],
+	# field staff on a phone (property_service.field): my jobs, one job, the installable app's worker, manifest
+	[r"field", "property_crm.property_service.field.pages.jobs"],
+	[r"field/jobs/(?P<name>[^/]+)", "property_crm.property_service.field.pages.job"],
+	[r"field/sw\.js", "property_crm.property_service.field.pages.service_worker"],
+	[r"field/manifest\.webmanifest", "property_crm.property_service.field.pages.manifest"],
+	[r"field/icon-(?P<size>[0-9]+)\.png", "property_crm.property_service.field.pages.icon"],
+	# the dispatcher's board (property_crm.property_service.field.board)
+	[r"field/board", "property_crm.property_service.field.board.board"],
 ]
 portal_template_functions = {
 	"resident_status": "property_crm.property_service.rules.service.resident_status",

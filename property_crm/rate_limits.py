@@ -38,6 +38,11 @@ RATE_LIMITS = {
 	"wechat_sms_code": (10, HOUR),
 	# WeChat's message callbacks, per WeChat server IP (each signed and checked before anything is written)
 	"wechat_callback": (100_000, HOUR),
+	# the field app (property_service.field.api), per technician: completion photos (at most 12 an order),
+	# one-time codes SMS'd to residents to confirm a job (each one costs an SMS), codes typed in
+	"field_photo": (150, HOUR),
+	"field_code": (20, HOUR),
+	"field_code_try": (60, HOUR),
 }
 
 # the form_dict entry Frappe's rate_limit reads its key from (set by `limited`, never taken from the client)

@@ -208,8 +208,9 @@ def after_request(response=None, request=None) -> None:
 		return
 	response.headers.setdefault("X-Content-Type-Options", "nosniff")
 	path = request.path if request else ""
-	if path == "/property" or path.startswith("/property/"):
-		# a portal page sets its full policy (portal.shell); a redirect or error page there is not framed
+	if path in ("/property", "/field") or path.startswith(("/property/", "/field/")):
+		# a portal page (residents', field staff's) sets its full policy (portal.shell); a redirect or error
+		# page there is not framed
 		response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'self'")
 		response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
 		response.headers.setdefault("Referrer-Policy", "same-origin")

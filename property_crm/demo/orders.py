@@ -118,7 +118,7 @@ ORDER_FIELDS = ["name", "creation", "modified", "owner", "modified_by", "docstat
 	"contact_mobile", "description", "priority", "service_level_agreement", "service_level_agreement_creation",
 	"response_by", "sla_resolution_by", "first_responded_on", "completed_on", "sla_resolution_date",
 	"agreement_status", "rating", "rating_reasons", "rating_comment", "rated_on", "_assign", "escalation_level",
-	"labour_hours", "chargeable_amount", "completion_notes"]  # fmt: skip
+	"labour_hours", "chargeable_amount", "completion_notes", "preferred_time", "repeat_of"]  # fmt: skip
 
 
 MATERIAL_FIELDS = ["name", "creation", "modified", "owner", "modified_by", "docstatus", "parent", "parenttype",
@@ -172,12 +172,13 @@ def insert_orders(orders, agreements, people, visitors, now, bar=None) -> None:
 			order["name"], order["creation"], order["modified"], admin, technician or admin, 0, "SO-.YYYY.-",
 			order["subject"], order["service_category"], order["channel"], order["status"], order["unit"],
 			order["estate"], order["building"], order["requester"], person.full_name if person else None,
-			person.mobile if person else None, f"<p>{order['subject']}</p>", order["priority"],
+			person.mobile if person else None, order.get("description") or f"<p>{order['subject']}</p>", order["priority"],
 			agreements.get(order["service_category"]), order["creation"], order["response_by"],
 			order["sla_resolution_by"], order["first_responded_on"], order["completed_on"],
 			order["sla_resolution_date"], order["agreement_status"], order["rating"], order["rating_reasons"],
 			order["rating_comment"], order["rated_on"], json.dumps([technician]) if technician else None,
 			order["escalation_level"], order["labour_hours"], amount, f"已处理：{order['subject']}" if done else None,
+			order.get("preferred_time"), order.get("repeat_of"),
 		))  # fmt: skip
 		for idx, m in enumerate(order["materials"], start=1):
 			materials.append((frappe.generate_hash(length=10), order["modified"], order["modified"], admin, admin, 0,
@@ -233,17 +234,30 @@ def flush(rows, materials, todos, visits, comments, versions) -> None:
 	frappe.db.commit()
 
 
-def mark_repeats(name_like: str = "SO-%") -> None:
-	"""What filing sets on each order (`repeat_of`), set for bulk-inserted ones in one statement."""
+def mark_repeats(name_like: str = "SO-%", names: list[str] | None = None) -> None:
+	"""What filing sets on each order (`repeat_of`), set for bulk-inserted ones in one statement (`names`:
+	only these orders, looking only at their units)."""
+	units = (
+		frappe.get_all("Service Order", filters={"name": ("in", names)}, pluck="unit", distinct=True)
+		if names
+		else []
+	)
+	only = "and unit in %(units)s" if names else ""
 	frappe.db.sql(
-		"""update `tabService Order` so join (
+		f"""update `tabService Order` so join (
 			select name, lag(name) over w as previous, lag(creation) over w as previous_creation, creation
-			from `tabService Order` where status != 'Cancelled'
+			from `tabService Order` where status != 'Cancelled' {only}
 			window w as (partition by unit, service_category order by creation, name)
 		) x on x.name = so.name
 		set so.repeat_of = x.previous
-		where x.previous_creation >= x.creation - interval %(days)s day and so.name like %(like)s""",
-		{"days": REPEAT_WINDOW_DAYS, "like": name_like},
+		where x.previous_creation >= x.creation - interval %(days)s day and so.name like %(like)s
+		{"and so.name in %(names)s" if names else ""}""",
+		{
+			"days": REPEAT_WINDOW_DAYS,
+			"like": name_like,
+			"names": tuple(names or ()),
+			"units": tuple(units or [""]),
+		},
 	)
 
 

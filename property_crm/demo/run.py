@@ -35,6 +35,10 @@ missing, so a second run changes no counts:
     (8701), the portal residents' WeChat bound, about 15 % of the last year's orders and some complaints
     received by WeChat, two weeks of template messages (some unfollowed, one day over quota) with WeChat's
     delivery reports.
+15. the field staff's day (`demo.field`): every technician, cleaner, guard and the gardener has open jobs
+    for today on the phone (`/field`) and the dispatcher board: jobs to start at the residents' preferred
+    times, one in progress, one past or near its SLA deadline, one repeat repair; skipped for those who
+    already have today's jobs.
 It ends by printing the logins.
 """
 
@@ -46,6 +50,7 @@ from property_crm.demo.care import seed_care
 from property_crm.demo.company import ensure_items, ensure_portal_residents, ensure_setup, ensure_staff
 from property_crm.demo.complaints import ensure_complaints
 from property_crm.demo.fees import seed_fees
+from property_crm.demo.field import seed_field
 from property_crm.demo.households import seed_portfolio
 from property_crm.demo.orders import ORDERS_DONE, make_invoices, seed_orders
 from property_crm.demo.payments import seed_payments
@@ -130,5 +135,7 @@ def seed_company(
 		seed_payments(random.Random(seed + 16), progress)
 	with progress.step("WeChat Official Account: bindings, channel, template messages"):
 		seed_wechat(random.Random(seed + 17), progress)
+	with progress.step("Field staff's day: today's jobs on their phones"):
+		seed_field(random.Random(seed + 18), progress)
 	progress.write(progress.summary() + "\n")
 	return logins

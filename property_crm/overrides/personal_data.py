@@ -115,6 +115,16 @@ class PersonalDataDeletionRequest(FrappeDeletionRequest):
 			number += 1
 		frappe.rename_doc(ref["doctype"], doc["name"], new_name, force=True, show_alert=False)
 
+	def generate_anonymization_dict(self, ref):
+		"""Frappe's values, with a drawn signature (a Signature field) emptied, not replaced by its field name."""
+		values = super().generate_anonymization_dict(ref)
+		meta = frappe.get_meta(ref["doctype"])
+		for field in values:
+			df = meta.get_field(field)
+			if df and df.fieldtype == "Signature":
+				values[field] = ""
+		return values
+
 	def redact_resident_rows(self, files: list[str]) -> None:
 		rows = resident_rows(files)
 		for ref in frappe.get_hooks("resident_data_fields"):

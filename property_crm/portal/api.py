@@ -26,7 +26,7 @@ def portal_path(path) -> str:
 	(no scheme, host, `//`, backslash or control character: no open redirect, no header injection)."""
 	if (
 		isinstance(path, str)
-		and path.startswith("/property")
+		and path.startswith(("/property", "/field"))  # the residents' pages, the field staff's
 		and path.isascii()
 		and path.isprintable()
 		and "\\" not in path

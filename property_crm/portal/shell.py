@@ -6,6 +6,7 @@ from functools import cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from werkzeug.wrappers import Response
 
 import frappe
 from frappe import _
@@ -81,19 +82,23 @@ class PortalPage(BaseRenderer):
 		# says no_cache), which would hide a request from its own resident after a neighbour tried it.
 		frappe.local.no_cache = 1
 		function, arguments = match(self.path)
-		template, context = frappe.get_attr(function)(**arguments)
+		result = frappe.get_attr(function)(**arguments)
+		if isinstance(result, Response):  # a body that is no page (the field app's service worker, manifest)
+			return result
+		template, context = result
 		nonce = secrets.token_urlsafe(18)
 		html = environment().get_template(template).render(shell_context() | context | {"csp_nonce": nonce})
 		response = self.build_response(html)
 		response.headers["Cache-Control"] = "no-store, private"
-		response.headers.update(security_headers(nonce))
+		response.headers.update(security_headers(nonce, context.get("csp_extra")))
 		return response
 
 
-def security_headers(nonce: str) -> dict:
-	"""The portal page's policy: scripts only with this response's nonce; not framed by another site."""
+def security_headers(nonce: str, extra: str | None = None) -> dict:
+	"""The portal page's policy: scripts only with this response's nonce; not framed by another site. A page
+	may add directives (`csp_extra` in its context: the field pages allow their service worker, manifest)."""
 	return {
-		"Content-Security-Policy": POLICY.format(nonce=nonce),
+		"Content-Security-Policy": POLICY.format(nonce=nonce) + (f"; {extra}" if extra else ""),
 		"X-Content-Type-Options": "nosniff",
 		"X-Frame-Options": "SAMEORIGIN",
 		"Referrer-Policy": "same-origin",

@@ -4,11 +4,16 @@ import frappe
 from frappe import _
 from frappe.desk.form.assign_to import add as assign_to
 from frappe.desk.form.assign_to import remove as unassign
+from frappe.model.workflow import apply_workflow, get_transitions
+from frappe.utils import escape_html, get_fullname
 
-from property_crm.permissions import assignees
+from property_crm.permissions import allowed_estates, assignees
+from property_crm.property_service.rules.service import FULFILLED_STATES
 
 DOCTYPE = "Service Order"
+DISPATCHABLE = ("Accepted", "Reopened")  # states whose next step is Dispatch once someone is assigned
 DISPATCHERS = {"Property Customer Service", "Property Manager", "System Manager"}
+REASON_LENGTH = 500
 
 
 def sync_category_rule(category) -> str | None:
@@ -46,17 +51,50 @@ def sync_category_rule(category) -> str | None:
 
 @frappe.whitelist(methods=["POST"])
 def reassign(order: str, user: str, reason: str) -> list[str]:
-	"""A dispatcher moves an order to another technician, with the reason in the timeline."""
-	doc = frappe.get_doc(DOCTYPE, order)
-	doc.check_permission("write")
+	"""A dispatcher moves an open order of an estate she may write to a technician who works there, with the
+	reason in the timeline. Nothing is changed unless every check passes (one transaction)."""
 	if not DISPATCHERS & set(frappe.get_roles()):
 		frappe.throw(_("Only dispatchers can reassign orders."), frappe.PermissionError)
-	if not (reason or "").strip():
+	doc = frappe.get_doc(DOCTYPE, order)
+	doc.check_permission("write")
+	reason = (reason or "").strip()
+	if not reason:
 		frappe.throw(_("Reason: say why the order is reassigned."), title=_("Please correct this value"))
-	if not frappe.db.exists("Has Role", {"parent": user, "role": "Property Technician"}):
-		frappe.throw(_("{0} is not a technician.").format(user), title=_("Please correct this value"))
-	for current in assignees(order):
-		unassign(DOCTYPE, order, current, ignore_permissions=True)
+	if len(reason) > REASON_LENGTH:
+		frappe.throw(
+			_("Reason: at most {0} characters.").format(REASON_LENGTH), title=_("Please correct this value")
+		)
+	if doc.status in FULFILLED_STATES:
+		frappe.throw(_("Order {0} is {1}: it cannot be reassigned.").format(doc.name, _(doc.status)))
+	if not (
+		user
+		and frappe.db.get_value("User", user, "enabled")
+		and frappe.db.exists(
+			"Has Role", {"parent": user, "parenttype": "User", "role": "Property Technician"}
+		)
+	):
+		frappe.throw(
+			_("{0} is not a technician.").format(escape_html(user or "")),
+			title=_("Please correct this value"),
+		)
+	estates = allowed_estates(user, DOCTYPE)
+	if doc.estate and estates is not None and doc.estate not in estates:
+		frappe.throw(
+			_("{0} does not work in estate {1}.").format(escape_html(user), doc.estate),
+			title=_("Please correct this value"),
+		)
+	current = assignees(order)
+	if current == [user]:
+		frappe.throw(_("Order {0} is already assigned to {1}.").format(doc.name, user))
+	for previous in current:
+		unassign(DOCTYPE, order, previous, ignore_permissions=True)
 	assign_to({"assign_to": [user], "doctype": DOCTYPE, "name": order, "description": doc.subject})
-	doc.add_comment("Info", _("Reassigned to {0}: {1}").format(user, reason))
+	who = f"{get_fullname(user)} ({user})" if get_fullname(user) != user else user
+	doc.add_comment("Info", _("Reassigned to {0}: {1}").format(escape_html(who), escape_html(reason)))
+	if doc.status in DISPATCHABLE:
+		# given to a technician from the board or the form: dispatched at once when the workflow lets this
+		# user (its own action, role check and condition), so he can start it without a second trip to the desk
+		fresh = frappe.get_doc(DOCTYPE, order)
+		if any(transition.action == "Dispatch" for transition in get_transitions(fresh)):
+			apply_workflow(fresh, "Dispatch")
 	return assignees(order)

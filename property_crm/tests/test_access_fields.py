@@ -212,7 +212,19 @@ class TestAccessFieldsOverHttp(FrappeTestCase):
 					"primary_contact": 0,
 				},
 			),
-			"Service Order": (cls.order.name, {"requester": cls.victim.name, "unit": cls.other_unit.name}),
+			"Service Order": (
+				cls.order.name,
+				{
+					"requester": cls.victim.name,
+					"unit": cls.other_unit.name,
+					# a forged confirmation of the work (only the field app's sign / confirm_code write it)
+					"resident_signature": "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJ"
+					"AAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+					"confirmation_method": "Signature",
+					"confirmed_on": "2026-12-01 10:00:00",
+					"confirmed_by_name": "冒名",
+				},
+			),
 			"Complaint": (cls.complaint.name, {"complainant": cls.victim.name, "unit": cls.other_unit.name}),
 			"Complaint Identity": (
 				cls.identity,

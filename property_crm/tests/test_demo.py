@@ -112,6 +112,40 @@ for user, path in (("a01.cs@example.com", "/api/resource/Service Order?limit_pag
 	page = get(client, path)
 	pages[user] = [login.status_code, page.status_code, page.get_data(as_text=True)[:20000]]
 out["pages"] = pages
+# the field staff's day: every technician's open jobs, readable by him (need-to-know), assigned by ToDo,
+# requested by someone who lives in the unit
+from property_crm.demo.company import TECHNICIANS
+from frappe.utils import now_datetime, nowdate
+from datetime import timedelta
+field = {{}}
+for login, _name, _trades in TECHNICIANS:
+	user = f"{{login}}@example.com"
+	rows = frappe.db.sql("select so.name, so.status, so.sla_resolution_by, so.repeat_of, so.preferred_time, so.requester, "
+		"(select count(*) from `tabToDo` t where t.reference_type = 'Service Order' and t.reference_name = so.name "
+		"and t.allocated_to = %(user)s and t.status = 'Open') as todo, "
+		"(select count(*) from `tabProperty Unit Occupant` o where o.parenttype = 'Property Unit' and o.parent = so.unit "
+		"and o.resident = so.requester and (o.move_out is null or o.move_out >= %(today)s)) as lives "
+		"from `tabService Order` so where so.`_assign` like %(like)s and so.status in "
+		"('Dispatched', 'In Progress', 'On Hold', 'Awaiting Parts', 'Awaiting Resident', 'Reopened')",
+		{{"user": user, "like": f'%"{{user}}"%', "today": nowdate()}}, as_dict=True)
+	now = now_datetime()
+	frappe.set_user(user)
+	readable = set(frappe.get_list("Service Order", filters={{"name": ("in", [r.name for r in rows] or [""])}}, pluck="name",
+		limit_page_length=0))
+	frappe.set_user("Administrator")
+	field[user] = {{
+		"open": len(rows),
+		"today": sum(1 for r in rows if r.preferred_time and str(r.preferred_time)[:10] == nowdate()),
+		"to_start": sum(1 for r in rows if r.status == "Dispatched"),
+		"in_progress": sum(1 for r in rows if r.status == "In Progress"),
+		"at_risk": sum(1 for r in rows if r.sla_resolution_by and r.sla_resolution_by <= now + timedelta(hours=2)),
+		"repeats": sum(1 for r in rows if r.repeat_of),
+		"without_todo": sum(1 for r in rows if not r.todo),
+		"requester_elsewhere": sum(1 for r in rows if r.requester and not r.lives),
+		"today_without_requester": sum(1 for r in rows if r.preferred_time and not r.requester),
+		"unreadable": len({{r.name for r in rows}} - readable),
+	}}
+out["field"] = field
 accountant = {{}}
 client = Client(frappe.app.application)
 login = get(client, "/api/method/login", json={{"usr": "accountant@example.com", "pwd": {password!r}}})
@@ -292,6 +326,28 @@ class TestDemoCompany(FrappeTestCase):
 		self.assertTrue(json.loads(first["accountant"]["orders"][2])["data"])
 		self.assertTrue(json.loads(first["accountant"]["refunds"][2])["data"])
 		self.assertTrue(json.loads(first["accountant"]["report"][2])["message"]["result"])
+
+		# the field staff's day: every technician, cleaner, guard and the gardener has open jobs today on the
+		# phone (to start at a preferred time today, one in progress, one past or near its deadline, a repeat
+		# repair), each assigned by ToDo, readable by him, requested by someone living in the unit
+		self.assertRegex(printed, r"field: 11 of 11 staff with \d+ open jobs")
+		self.assertEqual(len(first["field"]), 11)
+		for user, day in first["field"].items():
+			self.assertGreaterEqual(day["today"], 4, (user, day))
+			self.assertGreaterEqual(day["to_start"], 3, (user, day))
+			self.assertGreaterEqual(day["in_progress"], 1, (user, day))
+			self.assertGreaterEqual(day["at_risk"], 1, (user, day))
+			self.assertGreaterEqual(day["repeats"], 1, (user, day))
+			self.assertEqual(
+				(
+					day["without_todo"],
+					day["requester_elsewhere"],
+					day["today_without_requester"],
+					day["unreadable"],
+				),
+				(0, 0, 0, 0),
+				(user, day),
+			)
 
 		# a second run adds nothing
 		again = self.run_ok(*demo)

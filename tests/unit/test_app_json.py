@@ -124,7 +124,7 @@ def test_workspace_shortcuts_cover_every_record():
 	targets = set()
 	for path in WORKSPACE_FILES:
 		workspace = json.loads(path.read_text())
-		targets |= {s["link_to"] for s in workspace["shortcuts"]} | {
+		targets |= {s.get("link_to") for s in workspace["shortcuts"]} | {
 			l.get("link_to") for l in workspace["links"]
 		}
 		content = json.loads(workspace["content"])
