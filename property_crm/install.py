@@ -247,6 +247,12 @@ HOST_INDEXES = {
 	# Frappe's Access Log has no index but `modified`: the access audit reads it by day (Personal Data Access,
 	# the hourly unusual-reading check), over a year of rows (property_privacy.access_audit)
 	"Access Log": ("property_crm_access_audit", ["creation", "method", "user"]),
+	# the field staff's phone lists a technician's jobs from Frappe's assignment table (the orders' `_assign`
+	# text cannot be searched by an index): ToDo has none on its assignee (property_service.field.jobs)
+	"ToDo": ("property_crm_assignee", ["allocated_to", "reference_type", "status", "reference_name"]),
+	# (ours, kept here because this list is made again on every migrate) the dispatch board reads an estate's
+	# open orders: by the status index alone it read every estate's open orders (property_service.field.board)
+	"Service Order": ("property_crm_estate_status", ["estate", "status"]),
 }
 
 

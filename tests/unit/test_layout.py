@@ -196,7 +196,7 @@ def test_the_demo_is_one_package_without_circles():
 			if target.startswith("property_crm.demo.") and target != here:
 				g[here].add(target)
 	assert not cycles(g), cycles(g)
-	steps = {"households", "company", "orders", "complaints", "fees", "care", "surveys"}
+	steps = {"households", "company", "orders", "complaints", "fees", "care", "surveys", "field"}
 	assert {f"property_crm.demo.{s}" for s in steps} <= g["property_crm.demo.run"]
 
 

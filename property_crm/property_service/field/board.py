@@ -11,6 +11,7 @@ Fixed number of queries whatever the volume: the orders of the board, the open o
 assignment, the field staff, their estates and their category pools."""
 
 from datetime import datetime, timedelta
+from functools import cache
 from urllib.parse import quote
 
 import frappe
@@ -51,7 +52,8 @@ def board():
 
 	require_dispatcher()
 	return "field_board.html", _common(set(frappe.get_roles())) | board_data() | {
-		"title": _("Dispatch Board")
+		"title": _("Dispatch Board"),
+		"tr": cache(_),  # states, priorities and categories: each distinct one translated once per page
 	}
 
 
@@ -95,6 +97,9 @@ def _column(user: str, full_name: str, trades: list[str], technician: bool) -> d
 	return {"user": user, "full_name": full_name, "trades": trades, "technician": technician, "cards": []}
 
 
+DEADLINE_FLOOR = datetime(2000, 1, 1)
+
+
 def _orders(now: datetime) -> list:
 	"""Open orders planned for today, due today (or within the amber window), overdue, or unassigned. Two
 	queries: the response deadline counts only while there is no first response (an AND inside the OR)."""
@@ -111,7 +116,8 @@ def _orders(now: datetime) -> list:
 		or_filters=[
 			["scheduled_time", "between", [start, end]],
 			["preferred_time", "between", [start, end]],
-			["sla_resolution_by", "<", end],
+			# an order without a deadline is not "due" (Frappe reads a missing datetime as 0001-01-01)
+			["sla_resolution_by", "between", [DEADLINE_FLOOR, end]],
 			["_assign", "is", "not set"],
 			["_assign", "=", "[]"],
 		],
@@ -120,7 +126,11 @@ def _orders(now: datetime) -> list:
 	seen = {row.name for row in rows}
 	unanswered = frappe.get_list(
 		DOCTYPE,
-		filters=[["status", "in", OPEN], ["response_by", "<", end], ["first_responded_on", "is", "not set"]],
+		filters=[
+			["status", "in", OPEN],
+			["response_by", "between", [DEADLINE_FLOOR, end]],
+			["first_responded_on", "is", "not set"],
+		],
 		**listed,
 	)
 	rows += [row for row in unanswered if row.name not in seen][: max(0, LIMIT - len(rows))]

@@ -209,7 +209,8 @@ class TestFieldPages(FrappeTestCase):
 		self.assertEqual(SiteClient().get("/field/icon-7.png").status_code, 404)
 
 	def seed(self, count: int) -> None:
-		"""`count` orders assigned to the technician (half open, half completed), bulk-inserted."""
+		"""`count` orders assigned to the technician (half open — today and in two days, so that both tabs have
+		rows whatever the hour — half completed), bulk-inserted."""
 		now = now_datetime()
 		fields = ["name", "creation", "modified", "owner", "modified_by", "docstatus", "naming_series"]
 		fields += ["subject", "service_category", "channel", "status", "unit", "estate", "building"]
@@ -218,11 +219,20 @@ class TestFieldPages(FrappeTestCase):
 		rows = [
 			(unique("SO-F-"), now, now, "Administrator", "Administrator", 0, "SO-.YYYY.-", f"批量 {i}",
 			 self.category.name, "Phone", "Completed" if i % 2 else "Dispatched", self.unit.name, self.unit.estate,
-			 self.unit.building, self.resident.name, assigned, add_to_date(now, hours=i % 48),
+			 self.unit.building, self.resident.name, assigned, add_to_date(now, days=i % 4),
 			 now if i % 2 else None)
 			for i in range(count)
 		]  # fmt: skip
 		frappe.db.bulk_insert(ORDER, fields, rows)
+		# and their assignments, as Frappe's assign_to keeps them (the list reads ToDo first)
+		todo_fields = ["name", "creation", "modified", "owner", "modified_by", "docstatus", "status"]
+		todo_fields += ["priority", "allocated_to", "reference_type", "reference_name", "description"]
+		todos = [
+			(frappe.generate_hash(length=10), now, now, "Administrator", "Administrator", 0, "Open", "Medium",
+			 self.tech, ORDER, row[0], row[7])
+			for row in rows
+		]  # fmt: skip
+		frappe.db.bulk_insert("ToDo", todo_fields, todos)
 
 	def test_queries_flat_in_volume(self):
 		paths = ("/field", "/field?tab=week", "/field?tab=done", f"/field/jobs/{self.started.name}")

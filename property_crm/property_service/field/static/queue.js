@@ -13,7 +13,10 @@ window.fieldq = (function () {
 		sign: "property_crm.property_service.field.api.sign",
 	};
 	const DB = "pcrm-field", STORE = "outbox";
-	let dbp = null, flushing = null;
+	let dbp = null, flushing = null, again = false;
+	// the last send found no network (navigator.onLine says "online" on a phone whose Wi-Fi has no uplink)
+	let netDown = false;
+	const RETRY_MS = 5000;
 	const listeners = [], idle = [];
 
 	function db() {
@@ -94,9 +97,24 @@ window.fieldq = (function () {
 		return null;
 	}
 
+	// One pass over the outbox; flush() runs passes until nothing new was queued meanwhile (a photo taken
+	// while the one before it is uploading is sent right after it, not at the next timer tick).
 	async function flush() {
-		if (flushing) return flushing;
+		if (flushing) { again = true; return flushing; }
 		flushing = (async function () {
+			do {
+				again = false;
+				await pass();
+			} while (again && navigator.onLine && !netDown);
+		})().finally(function () {
+			flushing = null; render();
+			idle.forEach(function (fn) { try { fn(); } catch (e) { /* page's own */ } });
+		});
+		return flushing;
+	}
+
+	async function pass() {
+		{
 			const items = await all();
 			const held = new Set();  // orders with an earlier item that did not go through
 			for (const listed of items) {
@@ -110,8 +128,9 @@ window.fieldq = (function () {
 				try {
 					answer = await send(item);
 				} catch (e) {  // no connection after all: stays waiting
-					item.status = "waiting"; await put(item); break;
+					item.status = "waiting"; await put(item); netDown = true; break;
 				}
+				netDown = false;
 				if (answer.ok) {
 					await remove(item.id);
 					const result = answer.body.message || {};
@@ -136,11 +155,7 @@ window.fieldq = (function () {
 				}
 				render();
 			}
-		})().finally(function () {
-			flushing = null; render();
-			idle.forEach(function (fn) { try { fn(); } catch (e) { /* page's own */ } });
-		});
-		return flushing;
+		}
 	}
 
 	/* Queue one change: kind "act" | "upload" | "sign"; data: the method's fields (name, modified…);
@@ -172,7 +187,7 @@ window.fieldq = (function () {
 		let items = [];
 		try { items = await all(); } catch (e) { items = []; }
 		const problems = items.filter(function (i) { return i.status === "conflict" || i.status === "error"; });
-		const offline = !navigator.onLine;
+		const offline = !navigator.onLine || netDown;
 		banner.classList.toggle("show", items.length > 0 || offline);
 		banner.classList.toggle("offline", offline || problems.length > 0);
 		const pending = items.length - problems.length;
@@ -273,7 +288,9 @@ window.fieldq = (function () {
 	window.addEventListener("online", function () { render(); flush(); });
 	window.addEventListener("offline", render);
 	document.addEventListener("visibilitychange", function () { if (!document.hidden && navigator.onLine) flush(); });
-	setInterval(function () { if (navigator.onLine) all().then(function (i) { if (i.some(function (x) { return x.status === "waiting"; })) flush(); }); }, 30000);
+	// what waits is tried again every few seconds (one request while there is no network): the browser's
+	// `online` event does not come when the phone was on Wi-Fi or 4G without a way through
+	setInterval(function () { if (navigator.onLine) all().then(function (i) { if (i.some(function (x) { return x.status === "waiting"; })) flush(); }); }, RETRY_MS);
 	document.addEventListener("DOMContentLoaded", function () { render(); if (navigator.onLine) flush(); });
 
 	// the app's service worker: caches the field pages for reading without signal
