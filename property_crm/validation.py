@@ -80,6 +80,24 @@ def report_filters(filters, dates: tuple[str, ...] = (), numbers: tuple[str, ...
 METHOD_PATH = re.compile(r"^/api/(?:v[12]/)?method/([\w.]+)/?$")
 
 
+NESTING_CHECKED_ABOVE = 500  # brackets in a value before it is worth decoding it to see
+
+
+def refuse_json_nested_too_deep() -> None:
+	"""Frappe sanitises a guest method's arguments by first trying each as JSON (`is_json`), which catches a
+	ValueError but not the RecursionError of a value nested thousands of brackets deep: a 500. Such a value is
+	refused here with a 417 (what it would get as bad input); only values with many brackets are decoded."""
+	for value in frappe.form_dict.values():
+		if not isinstance(value, str) or value.count("[") + value.count("{") < NESTING_CHECKED_ABOVE:
+			continue
+		try:
+			json.loads(value)
+		except RecursionError:
+			frappe.throw(_("A value is nested too deeply."), title=_("Please correct this value"))
+		except ValueError:
+			pass
+
+
 def check_required_arguments() -> None:
 	"""`before_request` hook: a call of one of our whitelisted methods (or of Frappe's we override) that leaves
 	out a required argument is refused with a translated ValidationError (HTTP 417) naming it — Frappe would
@@ -98,6 +116,8 @@ def check_required_arguments() -> None:
 		return  # not a function of ours: Frappe answers as usual
 	if fn not in frappe.whitelisted or (frappe.session.user == "Guest" and fn not in frappe.guest_methods):
 		return
+	if fn in frappe.guest_methods:
+		refuse_json_nested_too_deep()
 	for parameter in inspect.signature(fn).parameters.values():
 		if (
 			parameter.default is inspect.Parameter.empty

@@ -494,3 +494,18 @@ class TestReproducedBadInput(unittest.TestCase):
 		response = self.client.post("/api/method/property_crm.property_care.api.sign_up", data={})
 		self.assertEqual(response.status_code, 417, response.text[:300])
 		self.assertIn("必填", self.error(response))
+
+	def test_a_guest_value_nested_thousands_deep_is_bad_input(self):
+		"""Found by the fuzz run on 2c125e3: Frappe tries a guest method's arguments as JSON before sanitising
+		them and crashed (500, RecursionError) on 5,000 brackets; now a translated 417, nothing done."""
+		for method, field in (
+			("property_crm.wechat.binding.confirm_code", "code"),
+			("property_crm.wechat.binding.send_code", "mobile"),
+		):
+			response = HttpClient().post(f"/api/method/{method}", data={field: "[" * 5000})
+			self.assertEqual(response.status_code, 417, (method, response.text[:300]))
+		# a value with many brackets that decodes is no reason to refuse
+		fine = HttpClient().post(
+			"/api/method/property_crm.wechat.binding.confirm_code", data={"code": "[" * 600 + "]" * 600}
+		)
+		self.assertNotEqual(fine.status_code, 500, fine.text[:300])

@@ -29,7 +29,7 @@ from property_crm.tests.factories import (
 	portal_login,
 )
 from property_crm.tests.served import HttpClient, base_url
-from property_crm.tests.sms_gateway import SmsGatewayHandler as SmsGateway
+from property_crm.tests.sms_gateway import sms_gateway
 from property_crm.tests.wechat_standin import WeChatStandIn, configure_site, random_openid
 from property_crm.wechat import binding
 
@@ -159,53 +159,35 @@ class TestWeChatBinding(unittest.TestCase):
 		from property_crm.rate_limits import reset_counters
 
 		reset_counters()
-		server = HTTPServer(("127.0.0.1", 0), SmsGateway)
-		threading.Thread(target=server.serve_forever, daemon=True).start()
-		SmsGateway.received.clear()
-		old = frappe.get_doc("SMS Settings").as_dict()
-		settings = frappe.get_doc("SMS Settings")
-		settings.update(
-			{
-				"sms_gateway_url": f"http://127.0.0.1:{server.server_port}/send",
-				"message_parameter": "text",
-				"receiver_parameter": "to",
-				"use_post": 0,
-			}
-		)
-		settings.save(ignore_permissions=True)
-		frappe.db.commit()
 		try:
-			openid = random_openid()
-			client = HttpClient()
-			page = self.open_menu(client, openid, "/property/requests")
-			self.assertIn('id="send-code"', page.text)
-			method = "property_crm.wechat.binding."
-			unknown = client.call(method + "send_code", mobile="13900000000")
-			mobile = plain_value_of("Property Owner", self.resident.name, "mobile")
-			known = client.call(method + "send_code", mobile=mobile)
-			self.assertEqual((unknown.status_code, known.status_code), (200, 200))
-			self.assertEqual(unknown.json()["message"], known.json()["message"])  # no probing who lives here
-			self.assertEqual([m["to"] for m in SmsGateway.received], [mobile])
-			code = re.search(r"\d{6}", SmsGateway.received[-1]["text"]).group(0)
-			wrong = "000000" if code != "000000" else "111111"
-			self.assertEqual(client.call(method + "confirm_code", code=wrong).status_code, 400)
-			self.assertIsNone(self.bound_resident(openid))
-			done = client.call(method + "confirm_code", code=code)
-			self.assertEqual(
-				(done.status_code, done.json()["message"]["redirect"]), (200, "/property/requests")
-			)
-			self.assertEqual(self.bound_resident(openid), self.resident.name)
-			self.assertEqual(self.logged_in_as(client), self.user)
-			self.assertEqual(client.call(method + "confirm_code", code=code).status_code, 400)  # used
-			# another browser without the WeChat sign-in cannot ask for or use a code
-			self.assertEqual(HttpClient().call(method + "send_code", mobile=mobile).status_code, 400)
+			with sms_gateway() as received:
+				openid = random_openid()
+				client = HttpClient()
+				page = self.open_menu(client, openid, "/property/requests")
+				self.assertIn('id="send-code"', page.text)
+				method = "property_crm.wechat.binding."
+				unknown = client.call(method + "send_code", mobile="13900000000")
+				mobile = plain_value_of("Property Owner", self.resident.name, "mobile")
+				known = client.call(method + "send_code", mobile=mobile)
+				self.assertEqual((unknown.status_code, known.status_code), (200, 200))
+				self.assertEqual(
+					unknown.json()["message"], known.json()["message"]
+				)  # no probing who lives here
+				self.assertEqual([m["to"] for m in received], [mobile])
+				code = re.search(r"\d{6}", received[-1]["text"]).group(0)
+				wrong = "000000" if code != "000000" else "111111"
+				self.assertEqual(client.call(method + "confirm_code", code=wrong).status_code, 400)
+				self.assertIsNone(self.bound_resident(openid))
+				done = client.call(method + "confirm_code", code=code)
+				self.assertEqual(
+					(done.status_code, done.json()["message"]["redirect"]), (200, "/property/requests")
+				)
+				self.assertEqual(self.bound_resident(openid), self.resident.name)
+				self.assertEqual(self.logged_in_as(client), self.user)
+				self.assertEqual(client.call(method + "confirm_code", code=code).status_code, 400)  # used
+				# another browser without the WeChat sign-in cannot ask for or use a code
+				self.assertEqual(HttpClient().call(method + "send_code", mobile=mobile).status_code, 400)
 		finally:
-			server.shutdown()
-			server.server_close()
-			for field in ("sms_gateway_url", "message_parameter", "receiver_parameter", "use_post"):
-				frappe.db.set_single_value("SMS Settings", field, old.get(field))
-			sync_sms_notifications()
-			frappe.db.commit()
 			reset_counters()
 
 	def test_bound_openid_is_logged_in_and_sent_to_the_page_it_tapped(self):

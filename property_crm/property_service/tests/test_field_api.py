@@ -32,7 +32,7 @@ from property_crm.tests.factories import (
 )
 from property_crm.tests.pictures import encoded
 from property_crm.tests.served import HttpClient
-from property_crm.tests.sms_gateway import SmsGatewayHandler as SmsGateway
+from property_crm.tests.sms_gateway import sms_gateway
 
 API = "property_crm.property_service.field.api."
 ORDER = "Service Order"
@@ -399,31 +399,16 @@ class TestFieldApi(FrappeTestCase):
 
 	# ------------------------------------------------------------------ one-time code
 	def test_one_time_code_by_sms(self):
-		server = HTTPServer(("127.0.0.1", 0), SmsGateway)
-		threading.Thread(target=server.serve_forever, daemon=True).start()
-		SmsGateway.received.clear()
-		old = frappe.get_doc("SMS Settings").as_dict()
-		settings = frappe.get_doc("SMS Settings")
-		settings.update(
-			{
-				"sms_gateway_url": f"http://127.0.0.1:{server.server_port}/send",
-				"message_parameter": "text",
-				"receiver_parameter": "to",
-				"use_post": 0,
-			}
-		)
-		settings.save(ignore_permissions=True)
-		frappe.db.commit()
 		name = self.orders["code"].name
 		self.start("code")  # the resident confirms work that has started
-		try:
+		with sms_gateway() as received:
 			sent = self.client.call(API + "send_confirmation_code", name=name)
 			self.assertEqual(sent.status_code, 200, sent.text[:300])
 			mobile = plain_value_of("Property Owner", self.resident.name, "mobile")
-			self.assertEqual([m["to"] for m in SmsGateway.received], [mobile])
+			self.assertEqual([m["to"] for m in received], [mobile])
 			self.assertNotEqual(sent.json()["message"]["sent_to"], mobile)
 			self.assertEqual(sent.json()["message"]["sent_to"][-4:], mobile[-4:])
-			code = re.search(r"\b\d{6}\b", SmsGateway.received[-1]["text"]).group(0)
+			code = re.search(r"\b\d{6}\b", received[-1]["text"]).group(0)
 			wrong = "000000" if code != "000000" else "111111"
 			for _ in range(5):
 				refused = self.client.call(API + "confirm_code", name=name, code=wrong)
@@ -433,20 +418,13 @@ class TestFieldApi(FrappeTestCase):
 			self.assertFalse(self.order("code").confirmation_method)
 			# a new code, typed right
 			self.assertEqual(self.client.call(API + "send_confirmation_code", name=name).status_code, 200)
-			code = re.search(r"\b\d{6}\b", SmsGateway.received[-1]["text"]).group(0)
+			code = re.search(r"\b\d{6}\b", received[-1]["text"]).group(0)
 			confirmed = self.client.call(API + "confirm_code", name=name, code=code, client_id=cid())
 			self.assertEqual(confirmed.status_code, 200, confirmed.text[:300])
 			order = self.order("code")
 			self.assertEqual(order.confirmation_method, "One-time Code")
 			self.assertEqual(order.confirmed_by_name, order.requester_name)
 			self.assertEqual(self.client.call(API + "confirm_code", name=name, code=code).status_code, 417)
-		finally:
-			server.shutdown()
-			server.server_close()
-			for field in ("sms_gateway_url", "message_parameter", "receiver_parameter", "use_post"):
-				frappe.db.set_single_value("SMS Settings", field, old.get(field))
-			sync_sms_notifications()
-			frappe.db.commit()
 
 	# ------------------------------------------------------------------ reading
 	def test_item_search_and_unit_history(self):

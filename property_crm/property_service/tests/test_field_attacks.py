@@ -21,7 +21,7 @@ from property_crm.sms import sync_sms_notifications
 from property_crm.tests.factories import act, make_category, make_order, make_place, make_user
 from property_crm.tests.pictures import encoded, png_declaring
 from property_crm.tests.served import HttpClient
-from property_crm.tests.sms_gateway import SmsGatewayHandler as SmsGateway
+from property_crm.tests.sms_gateway import sms_gateway
 
 API = "property_crm.property_service.field.api."
 ORDER = "Service Order"
@@ -212,25 +212,14 @@ class TestFieldAttacks(FrappeTestCase):
 		self.assertNotIn("&lt;", order.confirmed_by_name)
 
 	def test_one_time_code_guessed_in_parallel_and_sms_flood(self):
-		server = HTTPServer(("127.0.0.1", 0), SmsGateway)
-		threading.Thread(target=server.serve_forever, daemon=True).start()
-		SmsGateway.received.clear()
-		old = frappe.get_doc("SMS Settings").as_dict()
-		settings = frappe.get_doc("SMS Settings")
-		settings.update(
-			{"sms_gateway_url": f"http://127.0.0.1:{server.server_port}/send", "message_parameter": "text",
-				"receiver_parameter": "to", "use_post": 0}
-		)  # fmt: skip
-		settings.save(ignore_permissions=True)
-		frappe.db.commit()
 		name = self.name("code")
-		try:
+		with sms_gateway() as received:
 			self.assertEqual(self.client.call(API + "send_confirmation_code", name=name).status_code, 200)
 			# the same resident again within a minute: refused, no second SMS
 			again = self.client.call(API + "send_confirmation_code", name=name)
 			self.assertEqual(again.status_code, 417, again.text[:300])
-			self.assertEqual(len(SmsGateway.received), 1)
-			code = re.search(r"\b\d{6}\b", SmsGateway.received[-1]["text"]).group(0)
+			self.assertEqual(len(received), 1)
+			code = re.search(r"\b\d{6}\b", received[-1]["text"]).group(0)
 			wrong = [f"{n:06d}" for n in range(20) if f"{n:06d}" != code][:12]
 			phones = [HttpClient(self.tech) for _ in range(3)]
 			for phone in phones:
@@ -251,14 +240,7 @@ class TestFieldAttacks(FrappeTestCase):
 			self.assertIsNone(self.order("code").confirmed_on)
 			# a used-up code may be replaced at once
 			self.assertEqual(self.client.call(API + "send_confirmation_code", name=name).status_code, 200)
-			self.assertEqual(len(SmsGateway.received), 2)
-		finally:
-			server.shutdown()
-			server.server_close()
-			for field in ("sms_gateway_url", "message_parameter", "receiver_parameter", "use_post"):
-				frappe.db.set_single_value("SMS Settings", field, old.get(field))
-			sync_sms_notifications()
-			frappe.db.commit()
+			self.assertEqual(len(received), 2)
 
 	# ------------------------------------------------------------------ races
 	def test_parallel_uploads_keep_the_twelve_photo_limit(self):
