@@ -286,8 +286,8 @@ def make_person(rng: random.Random, resident_type: str, email: str | None = None
 def print_logins(logins: list[dict], echo: Callable[[str], None] = print) -> None:
 	echo("")
 	echo(
-		"Log in at /login (staff: the desk at /app; residents: /property). Password for all: "
-		+ (logins[0]["password"] if logins else "")
+		"Log in at /login (staff: the desk at /app; field staff on a phone: /field, dispatchers: /field/board; "
+		"residents: /property). Password for all: " + (logins[0]["password"] if logins else "")
 	)
 	echo(f"{'user':<34} {'role':<40} {'estate / unit':<16} name")
 	for row in logins:
